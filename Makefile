@@ -1,0 +1,95 @@
+# pqshim: an LD_PRELOAD shim for libpq. `make` builds build/libpqshim.so;
+# `make test` installs what is missing, builds and runs every test;
+# `make demo` shows the failure without the shim and the fix with it.
+
+CC       ?= gcc
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+LIBDIR   ?= $(PREFIX)/lib/pqshim
+B        := build
+
+PG_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+PG_LIBS   := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+            -Wundef -Wpointer-arith -Werror
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ishim $(PG_CFLAGS)
+
+# pure modules: no libpq calls, unit-tested on their own
+CORE     := sqlscan stmt_table names policy config pending
+HOOKS    := real log registry pump hook_prepare hook_stmt hook_sql hook_result hook_conn
+CORE_O   := $(CORE:%=$(B)/shim/%.o)
+SHIM_O   := $(CORE_O) $(HOOKS:%=$(B)/shim/%.o)
+
+UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+INTEG_SRC := $(wildcard tests/integ/*.c)
+INTEG    := $(B)/tests/integ/pqtest
+
+.PHONY: all test unit integ check-exports install uninstall demo clean deps
+
+all: $(B)/libpqshim.so
+
+$(B)/shim/%.o: shim/%.c $(wildcard shim/*.h include/*.h) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(B)/libpqshim.so: $(SHIM_O) shim/exports.map
+	$(CC) -shared -o $@ $(SHIM_O) -Wl,--version-script=shim/exports.map -Wl,-z,defs \
+		-Wl,--as-needed -ldl -lpthread
+
+$(B)/libcore.a: $(CORE_O)
+	$(AR) rcs $@ $^
+
+$(B)/tests/unit/%: tests/unit/%.c $(B)/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libcore.a $(CHECK_LIBS) -lpthread
+
+$(INTEG): $(INTEG_SRC) $(wildcard tests/integ/*.h) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $(INTEG_SRC) $(PG_LIBS) -lpthread -ldl
+
+$(B)/tests/integ/ext_local.so: tests/integ/ext/ext_local.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $< $(PG_LIBS)
+
+# no -lpq here: libpq arrives only privately, through ext_local.so
+$(B)/tests/integ/rtld_main: tests/integ/ext/rtld_main.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -ldl
+
+deps:
+	@scripts/deps.sh
+
+check-exports: $(B)/libpqshim.so
+	@scripts/check-exports.sh $(B)/libpqshim.so
+
+unit: $(UNIT)
+	@scripts/run-unit.sh $(UNIT)
+
+integ: all $(INTEG) $(B)/tests/integ/ext_local.so $(B)/tests/integ/rtld_main
+	@tests/run-integ.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check-exports unit integ
+
+$(B)/demo/reprepare: tests/demo/reprepare.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(PG_LIBS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all $(B)/demo/reprepare
+	@scripts/demo.sh
+
+install: $(B)/libpqshim.so
+	install -d $(DESTDIR)$(LIBDIR)
+	install -m 0644 $(B)/libpqshim.so $(DESTDIR)$(LIBDIR)/libpqshim.so
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libpqshim.so
+	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null
+
+clean:
+	rm -rf $(B)

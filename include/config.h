@@ -1,0 +1,48 @@
+/*
+ * Configuration: every environment variable the shim reads, in one table.
+ * config_load() parses a lookup function's answers (pure, for tests);
+ * config_get() reads the process environment once (secure_getenv, so a
+ * setuid program ignores it) and returns the same struct forever after.
+ *
+ * Invariants: a bad value never fails the load; it keeps the default and
+ * adds one warning (config_warnings) naming the variable and the value.
+ */
+#ifndef PQSHIM_CONFIG_H
+#define PQSHIM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum shim_mode {
+	MODE_OFF = 0, /* every call passes through */
+	MODE_DEDUPE,  /* default: skip identical re-prepares, rename conflicting ones */
+};
+
+enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+struct config {
+	enum shim_mode mode;
+	enum log_level log_level;
+	char log_file[512]; /* "" = stderr */
+	int n_warnings;
+	char warnings[4][160];
+};
+
+struct config_var {
+	const char *name;
+	const char *values;  /* what it accepts, for docs */
+	const char *deflt;
+	const char *doc;
+	bool (*parse)(struct config *cfg, const char *value);
+};
+
+extern const struct config_var config_vars[];
+extern const size_t config_n_vars;
+
+typedef const char *(*config_lookup_fn)(const char *name);
+
+void config_load(struct config *cfg, config_lookup_fn lookup);
+const struct config *config_get(void);
+const char *config_mode_name(enum shim_mode mode);
+
+#endif

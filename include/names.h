@@ -1,0 +1,48 @@
+/*
+ * Server-side names the shim generates, in one format defined here:
+ *
+ *     _pqs_<tag>_<seq>     e.g. "_pqs_3f9a0c12_1b"
+ *
+ * <tag>  8 lower-case hex digits, random per process (new after fork), so
+ *        two processes sharing a pooled server connection do not collide;
+ * <seq>  a per-process counter in lower-case hex, 1 to 16 digits.
+ *
+ * Worst case 5 + 8 + 1 + 16 = 30 bytes, well under the server's 63
+ * (NAMEDATALEN - 1): a generated name is never truncated. Only lower-case
+ * letters, digits and '_': the same name unquoted or quoted in SQL.
+ */
+#ifndef PQSHIM_NAMES_H
+#define PQSHIM_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NAMES_PREFIX "_pqs_"
+/*
+ * Never created: references to a name the app gave up (see
+ * stmt_table_is_stale) go here, so the server answers "does not exist".
+ */
+#define NAMES_GONE "_pqs_gone"
+#define NAMES_MAX_LEN 30
+#define STMT_NAME_MAX 63 /* NAMEDATALEN - 1: the server keeps this many bytes */
+
+/* Writes the name for (tag, seq) into out[NAMES_MAX_LEN + 1]. */
+void names_format(char *out, uint32_t tag, uint64_t seq);
+
+/* True when name has the generated format. */
+bool names_is_generated(const char *name);
+
+/*
+ * The next generated name for this process (thread-safe). taken(), when not
+ * NULL, rejects names already in use; a few tries are made before giving up.
+ */
+bool names_next(char *out, bool (*taken)(const char *name, void *arg), void *arg);
+
+/* New tag and counter: called in a forked child. */
+void names_reseed(void);
+
+/* Length of name as the server keeps it (at most STMT_NAME_MAX bytes). */
+size_t names_server_len(const char *name);
+
+#endif

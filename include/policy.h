@@ -1,0 +1,116 @@
+/*
+ * Decisions, as pure functions of the statement table and the call: no
+ * libpq, no I/O, no logging. Hooks ask, then act through the real libpq.
+ *
+ * Invariants:
+ * - A plan never names a statement the table says is someone else's.
+ * - Generated names come only from names.h and are never taken on the
+ *   session at the time of the decision.
+ * - When a plan cannot be made (no memory, a name not representable), the
+ *   answer is "pass through untouched": the app gets what libpq gives.
+ */
+#ifndef PQSHIM_POLICY_H
+#define PQSHIM_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <postgres_ext.h>
+
+#include "config.h"
+#include "names.h"
+#include "sqlscan.h"
+#include "stmt_table.h"
+
+#define SERVER_NAME_BUF (STMT_NAME_MAX + 1)
+
+enum prep_action {
+	PREP_PASS,   /* untouched, not tracked (unnamed "", bad arguments, mode off) */
+	PREP_SEND,   /* send under server_name (the app's own), record on success */
+	PREP_DUP,    /* identical to what server_name already holds: no new Parse */
+	PREP_RENAME, /* send under the generated server_name, record on success */
+};
+
+struct prep_plan {
+	enum prep_action action;
+	bool retry_on_dup; /* PREP_SEND: a 42P05 may be retried under a generated name */
+	char server_name[SERVER_NAME_BUF];
+};
+
+/*
+ * A prepare of the same name already sent in this pipeline but not answered
+ * yet: later commands of the pipeline run after it, so it counts as there.
+ */
+struct prep_inflight {
+	const char *server;
+	const char *query;
+	int nparams;
+	const Oid *types;
+};
+
+/*
+ * Protocol prepare (PQprepare / PQsendPrepare). idle: the connection is not
+ * in a transaction block and not in pipeline mode, so a failed Parse has no
+ * side effect and can be retried. inflight may be NULL.
+ */
+enum prep_action policy_prepare(const struct stmt_table *t, enum shim_mode mode, const char *name,
+				const char *query, int nparams, const Oid *types, bool idle,
+				const struct prep_inflight *inflight, struct prep_plan *out);
+
+/* A fresh generated name not taken in t (false if none could be made). */
+bool policy_new_name(const struct stmt_table *t, char out[SERVER_NAME_BUF]);
+
+/*
+ * The name to send for an app's reference to a statement (exec, describe,
+ * close): the server name when the table maps it, else the name itself cut
+ * to the 63 bytes the server would keep (buf holds the cut copy).
+ */
+const char *policy_map_name(const struct stmt_table *t, enum shim_mode mode, const char *name,
+			    const struct prep_inflight *inflight, char buf[SERVER_NAME_BUF]);
+
+/* What a SQL statement's command tag must be for its effect to apply. */
+enum sql_fx_kind {
+	FX_PREPARE,        /* tag PREPARE: record key -> server */
+	FX_DEALLOCATE,     /* tag DEALLOCATE: drop key (or release server) */
+	FX_DEALLOCATE_ALL, /* tag DEALLOCATE ALL: clear */
+	FX_DISCARD_ALL,    /* tag DISCARD ALL: clear */
+};
+
+struct sql_fx {
+	enum sql_fx_kind kind;
+	bool hide;       /* a statement the shim added: its result is not the app's */
+	bool known;      /* FX_DEALLOCATE: key is an app name in the table */
+	char key[SERVER_NAME_BUF];
+	char server[SERVER_NAME_BUF];
+	char *body;      /* FX_PREPARE: text after the name, owned */
+	size_t body_len;
+};
+
+#define SQL_MAX_FX (2 * SQL_MAX_REFS)
+
+struct sql_plan {
+	char *text;      /* rewritten text (malloc'd), or NULL: send the app's text */
+	size_t len;
+	int n_fx;
+	struct sql_fx fx[SQL_MAX_FX];
+	bool retry_on_dup;      /* one PREPARE statement, may retry under a new name */
+	bool untracked;         /* too many references or no memory: passed through as is */
+	size_t name_off, name_len; /* its name token in the app's text, for the retry */
+};
+
+/*
+ * SQL text (PQexec, PQsendQuery, PQexecParams, PQsendQueryParams). Returns
+ * false when the text passes through untouched (out->untracked: because it
+ * could not be planned, more references than fit or no memory); true with a
+ * plan to send and effects to apply as results arrive. simple: sent with the
+ * simple query protocol (several statements allowed); idle as above.
+ */
+bool policy_sql(const struct stmt_table *t, enum shim_mode mode, const char *sql, bool std_strings,
+		bool simple, bool idle, struct sql_plan *out);
+
+/* Builds the retried text (PREPARE under server_name) for plan's one statement. */
+char *policy_sql_retry_text(const struct sql_plan *plan, const char *sql, const char *server_name,
+			    size_t *len);
+
+void sql_plan_release(struct sql_plan *plan);
+
+#endif

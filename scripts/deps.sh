@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Install the Debian packages pqshim needs to build and test.
+#
+# Usage: scripts/deps.sh [EXTRA_PACKAGE...]
+#   e.g. scripts/deps.sh valgrind
+#
+# Fast no-op (no apt-get at all) when every package is already installed.
+# Otherwise runs `apt-get update` once and installs only what is missing.
+#
+# Installing postgresql-15 / pgbouncer would normally auto-start system
+# services (cluster "main" on 5432, pgbouncer on 6432).  The tests never use
+# them, so during the install a temporary /usr/sbin/policy-rc.d that denies
+# service starts is put in place (only if none exists; removed afterwards).
+set -euo pipefail
+
+packages=(
+    build-essential
+    pkg-config
+    libpq-dev
+    uthash-dev
+    check
+    postgresql-15
+    pgbouncer
+    "$@"
+)
+
+is_installed() {
+    local status
+    status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1
+    [[ $status == "install ok installed" ]]
+}
+
+missing=()
+for pkg in "${packages[@]}"; do
+    [[ -n $pkg ]] || continue
+    if ! is_installed "$pkg"; then
+        missing+=("$pkg")
+    fi
+done
+
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+
+sudo=()
+if ((EUID != 0)); then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        sudo=(sudo -n)
+    else
+        echo "deps.sh: missing Debian packages: ${missing[*]}" >&2
+        echo "deps.sh: not root and passwordless sudo is unavailable; run as root:" >&2
+        echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+
+echo "deps.sh: installing: ${missing[*]}" >&2
+
+# Keep apt from starting system services (postgresql@15-main, pgbouncer).
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+remove_policy() {
+    if ((created_policy)); then
+        "${sudo[@]}" rm -f "$policy" || true
+        created_policy=0
+    fi
+}
+trap remove_policy EXIT
+trap 'remove_policy; exit 130' INT
+trap 'remove_policy; exit 143' TERM
+if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\n# temporary, created by pqshim scripts/deps.sh\nexit 101\n' |
+        "${sudo[@]}" tee "$policy" >/dev/null
+    created_policy=1
+    "${sudo[@]}" chmod 0755 "$policy"
+fi
+
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}"
+
+remove_policy
+
+still_missing=()
+for pkg in "${missing[@]}"; do
+    if ! is_installed "$pkg"; then
+        still_missing+=("$pkg")
+    fi
+done
+if ((${#still_missing[@]} > 0)); then
+    echo "deps.sh: still not installed after apt-get: ${still_missing[*]}" >&2
+    exit 1
+fi
+echo "deps.sh: done" >&2

@@ -1,0 +1,20 @@
+/*
+ * Prototypes libpq 17 added, for building against older headers. The shim
+ * exports these names too, so apps built against libpq 17 are covered; when
+ * the loaded libpq lacks them, our definitions fail the way libpq would.
+ */
+#ifndef PQSHIM_COMPAT_H
+#define PQSHIM_COMPAT_H
+
+#include <libpq-fe.h>
+
+#ifndef LIBPQ_HAS_CLOSE_PREPARED
+PGresult *PQclosePrepared(PGconn *conn, const char *stmt);
+int PQsendClosePrepared(PGconn *conn, const char *stmt);
+int PQsendClosePortal(PGconn *conn, const char *portal);
+#endif
+#ifndef LIBPQ_HAS_SEND_PIPELINE_SYNC
+int PQsendPipelineSync(PGconn *conn);
+#endif
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * What every hook shares. A hook is a few lines: make sure the real libpq is
+ * known, pass nested calls and untracked connections straight through (always
+ * inside CALL_REAL, so libpq's own inner calls pass too), else hand over to
+ * the logic for that family of calls.
+ */
+#ifndef PQSHIM_HOOK_H
+#define PQSHIM_HOOK_H
+
+#include "compat.h"
+#include "conn.h"
+#include "guard.h"
+#include "pump.h"
+#include "real.h"
+
+#define PQSHIM_EXPORT __attribute__((visibility("default")))
+
+/* The state to act on, or NULL: pass the call through. */
+static inline struct conn_state *hook_state(PGconn *conn)
+{
+	struct conn_state *cs;
+
+	if (guard_active() || !conn)
+		return NULL;
+	cs = registry_get(conn);
+	return cs && cs->mode != MODE_OFF ? cs : NULL;
+}
+
+/* For a synchronous call: results still pending are read first, as libpq does. */
+static inline void hook_sync_start(struct conn_state *cs)
+{
+	if (pump_active(cs))
+		pump_drain(cs);
+}
+
+/* Not in a transaction block and not in a pipeline: a failed command has no side effect. */
+static inline bool hook_idle(PGconn *conn, bool pipeline)
+{
+	return !pipeline && real.PQtransactionStatus(conn) == PQTRANS_IDLE;
+}
+
+/* The latest prepare of name sent in this pipeline and not answered yet. */
+bool hook_inflight(struct conn_state *cs, const char *name, struct prep_inflight *out);
+
+/* In pipeline mode every command is queued so results stay matched to commands. */
+int hook_track_pass(struct conn_state *cs, bool pipeline, int sent);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * The operations a connection has sent but whose results the app has not
+ * read yet, oldest first. Each ends with a NULL from PQgetResult, except a
+ * pipeline sync point, which is one PGRES_PIPELINE_SYNC result.
+ *
+ * Outside pipeline mode an op is queued only when it has something to do at
+ * result time (record, rename, retry, hide); inside pipeline mode every
+ * command the app sends is queued, so results stay matched to their commands.
+ *
+ * Invariants: ops are freed only by pending_pop / pending_clear; an op owns
+ * its copies (query, types, plan, held result).
+ */
+#ifndef PQSHIM_PENDING_H
+#define PQSHIM_PENDING_H
+
+#include <stdbool.h>
+#include <libpq-fe.h>
+
+#include "policy.h"
+
+enum op_kind {
+	OP_PASS,    /* the app's own command, delivered as is (pipeline position) */
+	OP_PREPARE, /* protocol Parse: record key -> server on success */
+	OP_STANDIN, /* Describe standing in for an identical re-prepare */
+	OP_SQL,     /* SQL text with effects matched to command tags */
+	OP_CLOSE,   /* protocol Close of a statement: forget it on success */
+	OP_SYNC,    /* pipeline sync point */
+};
+
+struct op {
+	struct op *next;
+	enum op_kind kind;
+	bool retry_ok;    /* a first attempt whose failure may be retried */
+	bool retried;
+	bool end_pending; /* the op's NULL was consumed early: deliver it next */
+	PGresult *held;   /* the error of a first attempt, until the retry is sent */
+	char key[SERVER_NAME_BUF];
+	char server[SERVER_NAME_BUF];
+	char *query;      /* OP_PREPARE, OP_STANDIN */
+	Oid *types;
+	int nparams;
+	struct sql_plan *plan; /* OP_SQL */
+	int fx_pos;
+	char *sql;        /* OP_SQL with a possible retry: the app's text */
+};
+
+struct pending {
+	struct op *head, *tail;
+};
+
+struct op *op_new(enum op_kind kind);
+/* Copies query and types into op; false on no memory. */
+bool op_set_statement(struct op *op, const char *query, int nparams, const Oid *types);
+void pending_push(struct pending *q, struct op *op);
+/* Unlinks and frees the head; clear_result frees a held PGresult. */
+void pending_pop(struct pending *q, void (*clear_result)(PGresult *));
+void pending_clear(struct pending *q, void (*clear_result)(PGresult *));
+void op_free(struct op *op, void (*clear_result)(PGresult *));
+
+#endif

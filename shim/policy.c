@@ -1,0 +1,367 @@
+/* Decisions for prepares, statement references and SQL text; see policy.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+static bool taken_in(const char *name, void *arg)
+{
+	const struct stmt_table *t = arg;
+
+	return stmt_table_taken(t, name) || stmt_table_find(t, name) != NULL;
+}
+
+bool policy_new_name(const struct stmt_table *t, char out[SERVER_NAME_BUF])
+{
+	return names_next(out, taken_in, (void *)t);
+}
+
+static void copy_name(char out[SERVER_NAME_BUF], const char *name)
+{
+	size_t len = names_server_len(name);
+
+	memcpy(out, name, len);
+	out[len] = '\0';
+}
+
+static bool same_types(int n, const Oid *a, const Oid *b)
+{
+	for (int i = 0; i < n; i++)
+		if ((a ? a[i] : 0) != (b ? b[i] : 0))
+			return false;
+	return true;
+}
+
+enum prep_action policy_prepare(const struct stmt_table *t, enum shim_mode mode, const char *name,
+				const char *query, int nparams, const Oid *types, bool idle,
+				const struct prep_inflight *inflight, struct prep_plan *out)
+{
+	const struct stmt *s;
+
+	out->action = PREP_PASS;
+	out->retry_on_dup = false;
+	out->server_name[0] = '\0';
+	/* libpq itself rejects these; let it say so in its own words */
+	if (mode == MODE_OFF || !name || !query || !name[0] || nparams < 0 || nparams > 65535)
+		return PREP_PASS;
+	if (inflight) {
+		if (inflight->nparams == nparams && strcmp(inflight->query, query) == 0 &&
+		    same_types(nparams, inflight->types, types)) {
+			copy_name(out->server_name, inflight->server);
+			return out->action = PREP_DUP;
+		}
+		if (!policy_new_name(t, out->server_name))
+			return PREP_PASS;
+		return out->action = PREP_RENAME;
+	}
+	s = stmt_table_find(t, name);
+	if (s && stmt_same(s, STMT_PROTOCOL, query, strlen(query), nparams, types)) {
+		copy_name(out->server_name, stmt_server_name(s));
+		return out->action = PREP_DUP;
+	}
+	/*
+	 * A conflicting re-prepare, a name the server already holds for someone
+	 * else, or a name longer than the server keeps (Describe and Close of
+	 * over 10,000 bytes make the server drop the connection): all go to a
+	 * generated name, which the app's name then maps to.
+	 */
+	if (s || stmt_table_taken(t, name) || strlen(name) > STMT_NAME_MAX) {
+		if (!policy_new_name(t, out->server_name))
+			return PREP_PASS;
+		return out->action = PREP_RENAME;
+	}
+	copy_name(out->server_name, name);
+	out->retry_on_dup = idle;
+	return out->action = PREP_SEND;
+}
+
+const char *policy_map_name(const struct stmt_table *t, enum shim_mode mode, const char *name,
+			    const struct prep_inflight *inflight, char buf[SERVER_NAME_BUF])
+{
+	const struct stmt *s;
+
+	if (mode == MODE_OFF || !name || !name[0])
+		return name;
+	if (inflight)
+		return inflight->server;
+	s = stmt_table_find(t, name);
+	if (s)
+		return stmt_server_name(s);
+	if (stmt_table_is_stale(t, name))
+		return NAMES_GONE;
+	if (strnlen(name, STMT_NAME_MAX + 1) <= STMT_NAME_MAX)
+		return name;
+	copy_name(buf, name);
+	return buf;
+}
+
+/*
+ * What earlier statements of the same text did to a name: a text like
+ * "DEALLOCATE s0; PREPARE s0 AS ..." must be planned as the server will run it.
+ */
+struct overlay {
+	int n;
+	bool cleared;
+	struct {
+		const char *key;
+		const char *server; /* NULL: gone */
+		const struct sql_fx *fx;
+	} e[SQL_MAX_FX];
+};
+
+struct view {
+	bool found;
+	bool gone;
+	const char *server;        /* when found */
+	const struct stmt *s;      /* when found in the table */
+	const struct sql_fx *fx;   /* when prepared earlier in this text */
+};
+
+static struct view look(const struct stmt_table *t, const struct overlay *o, const char *key)
+{
+	struct view v = { 0 };
+
+	for (int i = o->n - 1; i >= 0; i--) {
+		if (strcmp(o->e[i].key, key) != 0)
+			continue;
+		v.found = o->e[i].server != NULL;
+		v.gone = !v.found;
+		v.server = o->e[i].server;
+		v.fx = o->e[i].fx;
+		return v;
+	}
+	if (o->cleared)
+		return v;
+	v.s = stmt_table_find(t, key);
+	v.found = v.s != NULL;
+	if (v.s)
+		v.server = stmt_server_name(v.s);
+	return v;
+}
+
+static void overlay_set(struct overlay *o, const char *key, const char *server,
+			const struct sql_fx *fx)
+{
+	if (o->n < SQL_MAX_FX) {
+		o->e[o->n].key = key;
+		o->e[o->n].server = server;
+		o->e[o->n].fx = fx;
+		o->n++;
+	}
+}
+
+static bool taken_now(const struct stmt_table *t, const struct overlay *o, const char *name)
+{
+	for (int i = 0; i < o->n; i++)
+		if (o->e[i].server && strcmp(o->e[i].server, name) == 0)
+			return true;
+	return !o->cleared && stmt_table_taken(t, name);
+}
+
+struct edits {
+	int n;
+	struct sql_edit e[SQL_MAX_FX];
+	char text[SQL_MAX_FX][SERVER_NAME_BUF * 2 + 16];
+};
+
+static bool edit_name(struct edits *ed, const struct sql_ref *r, const char *prefix,
+		      const char *server)
+{
+	char q[SERVER_NAME_BUF * 2 + 3];
+	char *out = ed->text[ed->n];
+
+	if (ed->n >= SQL_MAX_FX || !sqlscan_quote_ident(server, q, sizeof(q)))
+		return false;
+	strcpy(out, prefix);
+	strcat(out, q);
+	ed->e[ed->n].off = r->name_off;
+	ed->e[ed->n].len = r->name_len;
+	ed->e[ed->n].text = out;
+	ed->n++;
+	return true;
+}
+
+/* "PREPARE s0 AS q" identical to what s0 holds: re-prepare it in place. */
+static bool edit_dedupe(struct edits *ed, const struct sql_ref *r, const char *server)
+{
+	char q[SERVER_NAME_BUF * 2 + 3];
+	char *out;
+
+	if (ed->n >= SQL_MAX_FX || !sqlscan_quote_ident(server, q, sizeof(q)))
+		return false;
+	out = ed->text[ed->n];
+	strcpy(out, "DEALLOCATE ");
+	strcat(out, q);
+	strcat(out, "; ");
+	ed->e[ed->n].off = r->stmt_off;
+	ed->e[ed->n].len = 0;
+	ed->e[ed->n].text = out;
+	ed->n++;
+	return strcmp(server, r->name) == 0 || edit_name(ed, r, "", server);
+}
+
+static struct sql_fx *fx_add(struct sql_plan *p, enum sql_fx_kind kind, const char *key,
+			     const char *server)
+{
+	struct sql_fx *fx;
+
+	if (p->n_fx >= SQL_MAX_FX)
+		return NULL;
+	fx = &p->fx[p->n_fx++];
+	memset(fx, 0, sizeof(*fx));
+	fx->kind = kind;
+	if (key)
+		copy_name(fx->key, key);
+	if (server)
+		copy_name(fx->server, server);
+	return fx;
+}
+
+static bool plan_prepare(const struct stmt_table *t, struct overlay *o, const char *sql,
+			 const struct sql_ref *r, bool simple, bool idle, int n_stmts,
+			 struct sql_plan *p, struct edits *ed)
+{
+	struct view v = look(t, o, r->name);
+	const char *body = sql + r->body_off;
+	bool same = false;
+	struct sql_fx *fx;
+	char gen[SERVER_NAME_BUF];
+
+	if (v.found && v.s)
+		same = stmt_same(v.s, STMT_SQL, body, r->body_len, 0, NULL);
+	else if (v.found && v.fx)
+		same = v.fx->body_len == r->body_len && memcmp(v.fx->body, body, r->body_len) == 0;
+
+	if (v.found && same && simple) {
+		struct sql_fx *d = fx_add(p, FX_DEALLOCATE, r->name, v.server);
+
+		if (!d || !edit_dedupe(ed, r, v.server))
+			return false;
+		d->hide = true;
+		d->known = true;
+		fx = fx_add(p, FX_PREPARE, r->name, v.server);
+	} else if (v.found || taken_now(t, o, r->name)) {
+		if (!policy_new_name(t, gen) || !edit_name(ed, r, "", gen))
+			return false;
+		fx = fx_add(p, FX_PREPARE, r->name, gen);
+	} else {
+		fx = fx_add(p, FX_PREPARE, r->name, r->name);
+		p->retry_on_dup = idle && simple && n_stmts == 1;
+		p->name_off = r->name_off;
+		p->name_len = r->name_len;
+	}
+	if (!fx)
+		return false;
+	fx->body = malloc(r->body_len + 1);
+	if (!fx->body)
+		return false;
+	memcpy(fx->body, body, r->body_len);
+	fx->body[r->body_len] = '\0';
+	fx->body_len = r->body_len;
+	overlay_set(o, fx->key, fx->server, fx);
+	return true;
+}
+
+static bool plan_ref(const struct stmt_table *t, struct overlay *o, const char *sql,
+		     const struct sql_ref *r, bool simple, bool idle, int n_stmts,
+		     struct sql_plan *p, struct edits *ed)
+{
+	struct view v;
+	struct sql_fx *fx;
+
+	switch (r->kind) {
+	case SQL_PREPARE:
+		return plan_prepare(t, o, sql, r, simple, idle, n_stmts, p, ed);
+	case SQL_EXECUTE:
+		v = look(t, o, r->name);
+		if (v.found && strcmp(v.server, r->name) != 0)
+			return edit_name(ed, r, "", v.server);
+		if (!v.found && !v.gone && !o->cleared && stmt_table_is_stale(t, r->name))
+			return edit_name(ed, r, "", NAMES_GONE);
+		return true;
+	case SQL_DEALLOCATE:
+		v = look(t, o, r->name);
+		if (!v.found && !v.gone && !o->cleared && stmt_table_is_stale(t, r->name))
+			return edit_name(ed, r, "", NAMES_GONE);
+		fx = fx_add(p, FX_DEALLOCATE, r->name, v.found ? v.server : r->name);
+		if (!fx)
+			return false;
+		fx->known = v.found;
+		overlay_set(o, fx->key, NULL, NULL);
+		if (v.found && strcmp(v.server, r->name) != 0)
+			return edit_name(ed, r, "", v.server);
+		return true;
+	case SQL_DEALLOCATE_ALL:
+	case SQL_DISCARD_ALL:
+		if (!fx_add(p, r->kind == SQL_DISCARD_ALL ? FX_DISCARD_ALL : FX_DEALLOCATE_ALL,
+			    NULL, NULL))
+			return false;
+		o->n = 0;
+		o->cleared = true;
+		return true;
+	case SQL_OTHER:
+		break;
+	}
+	return true;
+}
+
+bool policy_sql(const struct stmt_table *t, enum shim_mode mode, const char *sql, bool std_strings,
+		bool simple, bool idle, struct sql_plan *out)
+{
+	struct sql_scan scan;
+	static __thread struct overlay o;
+	static __thread struct edits ed;
+	size_t len;
+
+	memset(out, 0, offsetof(struct sql_plan, fx));
+	if (mode == MODE_OFF || !sql)
+		return false;
+	len = strlen(sql);
+	sqlscan(sql, len, std_strings, &scan);
+	if (scan.n_refs == 0)
+		return false;
+	o.n = 0;
+	o.cleared = false;
+	ed.n = 0;
+	if (scan.overflow)
+		goto give_up;
+	for (int i = 0; i < scan.n_refs; i++)
+		if (!plan_ref(t, &o, sql, &scan.refs[i], simple, idle, scan.n_stmts, out, &ed))
+			goto give_up;
+	if (ed.n > 0) {
+		out->text = sqlscan_apply(sql, len, ed.e, ed.n, &out->len);
+		if (!out->text)
+			goto give_up;
+	}
+	return true;
+give_up:
+	sql_plan_release(out);
+	out->untracked = true;
+	return false;
+}
+
+char *policy_sql_retry_text(const struct sql_plan *plan, const char *sql, const char *server_name,
+			    size_t *len)
+{
+	char q[SERVER_NAME_BUF * 2 + 3];
+	struct sql_edit e;
+
+	if (!sqlscan_quote_ident(server_name, q, sizeof(q)))
+		return NULL;
+	e.off = plan->name_off;
+	e.len = plan->name_len;
+	e.text = q;
+	return sqlscan_apply(sql, strlen(sql), &e, 1, len);
+}
+
+void sql_plan_release(struct sql_plan *plan)
+{
+	free(plan->text);
+	plan->text = NULL;
+	for (int i = 0; i < plan->n_fx; i++) {
+		free(plan->fx[i].body);
+		plan->fx[i].body = NULL;
+	}
+	plan->n_fx = 0;
+	plan->retry_on_dup = false;
+}

@@ -1,0 +1,335 @@
+/* Matching results to pending ops; see pump.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "guard.h"
+#include "log.h"
+#include "pump.h"
+#include "real.h"
+
+#define SQLSTATE_DUPLICATE_PSTATEMENT "42P05"
+#define SQLSTATE_UNDEFINED_PSTATEMENT "26000"
+
+void pump_clear_result(PGresult *r)
+{
+	if (r)
+		CALL_REAL_VOID(real.PQclear(r));
+}
+
+bool conn_in_pipeline(PGconn *conn)
+{
+	return real.PQpipelineStatus && real.PQpipelineStatus(conn) != PQ_PIPELINE_OFF;
+}
+
+bool result_has_sqlstate(const PGresult *r, const char *sqlstate)
+{
+	const char *s;
+
+	if (!r || real.PQresultStatus(r) != PGRES_FATAL_ERROR)
+		return false;
+	s = real.PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	return s && strcmp(s, sqlstate) == 0;
+}
+
+PGresult *pump_make_ok(PGconn *conn)
+{
+	PGresult *r = CALL_REAL(real.PQmakeEmptyPGresult(conn, PGRES_COMMAND_OK));
+
+	/* a result from PQgetResult has been through RESULTCREATE events: so must ours */
+	if (r && !CALL_REAL(real.PQfireResultCreateEvents(conn, r))) {
+		pump_clear_result(r);
+		r = NULL;
+	}
+	return r;
+}
+
+static void lost_track(struct conn_state *cs, const char *why)
+{
+	log_once(LOG_ONCE_QUEUE_LOST, LOG_WARN,
+		 "results no longer match the commands sent (%s); passing results through", why);
+	pending_clear(&cs->q, pump_clear_result);
+}
+
+static void record_prepare(struct conn_state *cs, struct op *op)
+{
+	if (!stmt_table_put(&cs->stmts, op->key, op->server, STMT_PROTOCOL, op->query,
+			    strlen(op->query), op->nparams, op->types))
+		log_once(LOG_ONCE_NO_MEMORY, LOG_WARN,
+			 "out of memory: statement \"%s\" not recorded", op->key);
+	else
+		log_msg(LOG_DEBUG, "prepared \"%s\" as \"%s\"", op->key, op->server);
+}
+
+static const char *fx_tag(enum sql_fx_kind kind)
+{
+	switch (kind) {
+	case FX_PREPARE:
+		return "PREPARE";
+	case FX_DEALLOCATE:
+		return "DEALLOCATE";
+	case FX_DEALLOCATE_ALL:
+		return "DEALLOCATE ALL";
+	case FX_DISCARD_ALL:
+		return "DISCARD ALL";
+	}
+	return "";
+}
+
+static void apply_fx(struct conn_state *cs, const struct sql_fx *fx)
+{
+	switch (fx->kind) {
+	case FX_PREPARE:
+		if (!stmt_table_put(&cs->stmts, fx->key, fx->server, STMT_SQL, fx->body,
+				    fx->body_len, 0, NULL))
+			log_once(LOG_ONCE_NO_MEMORY, LOG_WARN,
+				 "out of memory: statement \"%s\" not recorded", fx->key);
+		break;
+	case FX_DEALLOCATE:
+		if (fx->known)
+			stmt_table_remove(&cs->stmts, fx->key);
+		else
+			stmt_table_release(&cs->stmts, fx->server);
+		break;
+	case FX_DEALLOCATE_ALL:
+	case FX_DISCARD_ALL:
+		stmt_table_clear(&cs->stmts);
+		break;
+	}
+}
+
+/* The effect a SQL result completes, if its tag is the next one expected. */
+static const struct sql_fx *next_fx(struct op *op, PGresult *r)
+{
+	const struct sql_fx *fx;
+	ExecStatusType st = real.PQresultStatus(r);
+
+	if (op->fx_pos >= op->plan->n_fx || (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK))
+		return NULL;
+	fx = &op->plan->fx[op->fx_pos];
+	if (strcmp(real.PQcmdStatus(r), fx_tag(fx->kind)) != 0)
+		return NULL;
+	op->fx_pos++;
+	return fx;
+}
+
+/* Feeds one non-NULL result to the head op: true when it goes to the app as *out. */
+static bool feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
+{
+	const struct sql_fx *fx;
+	ExecStatusType st = real.PQresultStatus(r);
+
+	*out = r;
+	switch (op->kind) {
+	case OP_PASS:
+	case OP_SYNC:
+		return true;
+	case OP_PREPARE:
+		if (st == PGRES_COMMAND_OK) {
+			record_prepare(cs, op);
+		} else if (op->retry_ok && !op->retried &&
+			   result_has_sqlstate(r, SQLSTATE_DUPLICATE_PSTATEMENT)) {
+			/* another client's statement of that name is on this server session */
+			stmt_table_mark_taken(&cs->stmts, op->server);
+			op->held = r;
+			return false;
+		}
+		return true;
+	case OP_STANDIN:
+		if (st == PGRES_COMMAND_OK) {
+			PGresult *ok = pump_make_ok(cs->conn);
+
+			if (ok) {
+				pump_clear_result(r);
+				*out = ok;
+			}
+		} else if (op->retry_ok && !op->retried &&
+			   result_has_sqlstate(r, SQLSTATE_UNDEFINED_PSTATEMENT)) {
+			/* the server lost it behind our back: prepare it for real */
+			stmt_table_remove(&cs->stmts, op->key);
+			op->held = r;
+			return false;
+		}
+		return true;
+	case OP_CLOSE:
+		if (st == PGRES_COMMAND_OK) {
+			if (stmt_table_find(&cs->stmts, op->key))
+				stmt_table_remove(&cs->stmts, op->key);
+			else
+				stmt_table_release(&cs->stmts, op->server);
+		}
+		return true;
+	case OP_SQL:
+		fx = next_fx(op, r);
+		if (fx) {
+			apply_fx(cs, fx);
+			if (fx->hide) {
+				pump_clear_result(r);
+				return false;
+			}
+		} else if (op->fx_pos == 0 && op->retry_ok && !op->retried &&
+			   result_has_sqlstate(r, SQLSTATE_DUPLICATE_PSTATEMENT)) {
+			stmt_table_mark_taken(&cs->stmts, op->plan->fx[0].server);
+			op->held = r;
+			return false;
+		}
+		return true;
+	}
+	return true;
+}
+
+/* Sends the second attempt for op; true when it is on its way. */
+static bool send_retry(struct conn_state *cs, struct op *op)
+{
+	PGconn *conn = cs->conn;
+	char gen[SERVER_NAME_BUF];
+	char *text;
+	size_t len;
+	int ok;
+
+	op->retried = true;
+	switch (op->kind) {
+	case OP_STANDIN:
+		op->kind = OP_PREPARE;
+		return CALL_REAL(real.PQsendPrepare(conn, op->server, op->query, op->nparams,
+						    op->types));
+	case OP_PREPARE:
+		if (!policy_new_name(&cs->stmts, gen))
+			return false;
+		if (!CALL_REAL(real.PQsendPrepare(conn, gen, op->query, op->nparams, op->types)))
+			return false;
+		log_msg(LOG_INFO, "statement \"%s\" already exists on the server: prepared as \"%s\"",
+			op->key, gen);
+		strcpy(op->server, gen);
+		return true;
+	case OP_SQL:
+		if (!policy_new_name(&cs->stmts, gen))
+			return false;
+		text = policy_sql_retry_text(op->plan, op->sql, gen, &len);
+		if (!text)
+			return false;
+		ok = CALL_REAL(real.PQsendQuery(conn, text));
+		free(text);
+		if (ok) {
+			log_msg(LOG_INFO, "statement \"%s\" already exists on the server: prepared as \"%s\"",
+				op->plan->fx[0].key, gen);
+			strcpy(op->plan->fx[0].server, gen);
+		}
+		return ok;
+	default:
+		return false;
+	}
+}
+
+static bool may_hide(const struct op *op)
+{
+	if (op->held || op->end_pending || (op->retry_ok && !op->retried))
+		return true;
+	if (op->kind != OP_SQL)
+		return false;
+	for (int i = op->fx_pos; i < op->plan->n_fx; i++)
+		if (op->plan->fx[i].hide)
+			return true;
+	return false;
+}
+
+/*
+ * Reads one real result (blocking if libpq would) for the head op. True when
+ * the app gets *out (NULL included); false when the shim kept it.
+ */
+static bool step(struct conn_state *cs, PGresult **out)
+{
+	struct op *op = cs->q.head;
+	PGresult *r;
+
+	if (op && op->end_pending) {
+		pending_pop(&cs->q, pump_clear_result);
+		*out = NULL;
+		return true;
+	}
+	r = CALL_REAL(real.PQgetResult(cs->conn));
+	if (!op) {
+		*out = r;
+		return true;
+	}
+	if (op->kind == OP_SYNC || (r && real.PQresultStatus(r) == PGRES_PIPELINE_SYNC)) {
+		if (op->kind == OP_SYNC && r && real.PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+			pending_pop(&cs->q, pump_clear_result);
+		else
+			lost_track(cs, r ? "unexpected sync" : "sync missing");
+		*out = r;
+		return true;
+	}
+	if (r)
+		return feed(cs, op, r, out);
+	if (op->held) {
+		if (send_retry(cs, op)) {
+			pump_clear_result(op->held);
+			op->held = NULL;
+			return false;
+		}
+		/* no retry: the app gets the first attempt's error, then this NULL */
+		*out = op->held;
+		op->held = NULL;
+		op->end_pending = true;
+		return true;
+	}
+	pending_pop(&cs->q, pump_clear_result);
+	*out = NULL;
+	return true;
+}
+
+PGresult *pump_get_result(struct conn_state *cs)
+{
+	PGresult *r;
+
+	if (cs->has_stash) {
+		cs->has_stash = false;
+		r = cs->stash;
+		cs->stash = NULL;
+		return r;
+	}
+	while (!step(cs, &r))
+		;
+	return r;
+}
+
+int pump_is_busy(struct conn_state *cs)
+{
+	PGresult *r;
+
+	if (cs->has_stash)
+		return 0;
+	while (cs->q.head) {
+		if (!cs->q.head->end_pending && CALL_REAL(real.PQisBusy(cs->conn)))
+			return 1;
+		if (!may_hide(cs->q.head))
+			return 0;
+		if (step(cs, &r)) {
+			cs->stash = r;
+			cs->has_stash = true;
+			return 0;
+		}
+	}
+	return CALL_REAL(real.PQisBusy(cs->conn));
+}
+
+void pump_drain(struct conn_state *cs)
+{
+	PGresult *r;
+	ExecStatusType st;
+
+	if (conn_in_pipeline(cs->conn))
+		return; /* libpq refuses synchronous calls there, with its own error */
+	while (pump_active(cs)) {
+		r = pump_get_result(cs);
+		if (!r)
+			continue;
+		st = real.PQresultStatus(r);
+		pump_clear_result(r);
+		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH ||
+		    real.PQstatus(cs->conn) == CONNECTION_BAD)
+			break; /* libpq's own drain deals with these */
+	}
+	/* whatever is left, libpq finishes on its own: its effects are unknown */
+	pending_clear(&cs->q, pump_clear_result);
+}

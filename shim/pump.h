@@ -1,0 +1,35 @@
+/*
+ * The result pump: the app's PQgetResult and PQisBusy go through here
+ * whenever a connection has pending ops. It matches results to ops, applies
+ * effects once the server accepted them, hides what the shim sent for
+ * itself, replaces stand-in results, and sends retries, keeping the app's
+ * results complete and in order.
+ *
+ * Invariants:
+ * - PQisBusy returns 0 only when the next pump_get_result will not block.
+ * - When results stop matching the queue (a command the shim did not see),
+ *   the queue is dropped, logged once, and results pass through as is.
+ */
+#ifndef PQSHIM_PUMP_H
+#define PQSHIM_PUMP_H
+
+#include "conn.h"
+
+PGresult *pump_get_result(struct conn_state *cs);
+int pump_is_busy(struct conn_state *cs);
+/* Before a synchronous call: read and discard what is pending, as libpq would. */
+void pump_drain(struct conn_state *cs);
+/* True when the pump must see this connection's results. */
+static inline bool pump_active(const struct conn_state *cs)
+{
+	return cs->q.head || cs->has_stash;
+}
+
+/* Helpers shared with the hooks. */
+bool conn_in_pipeline(PGconn *conn);
+void pump_clear_result(PGresult *r);
+/* A result exactly like the server's for a successful Parse (or Close). */
+PGresult *pump_make_ok(PGconn *conn);
+bool result_has_sqlstate(const PGresult *r, const char *sqlstate);
+
+#endif

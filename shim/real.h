@@ -1,0 +1,27 @@
+/*
+ * The real libpq, reached only through this table (the shim never links
+ * libpq: no DT_NEEDED). real_ready() resolves every entry the first time it
+ * is called, from any thread; afterwards the table is read-only.
+ *
+ * Invariants: when real_ready() returns true every REQ entry is non-NULL and
+ * none points into the shim itself. OPT entries may be NULL.
+ */
+#ifndef PQSHIM_REAL_H
+#define PQSHIM_REAL_H
+
+#include <stdbool.h>
+#include "compat.h"
+#include "real_list.h"
+
+struct real_libpq {
+#define REAL_FIELD(ret, name, params, args) ret (*name) params;
+	REAL_FUNCS(REAL_FIELD, REAL_FIELD)
+#undef REAL_FIELD
+};
+
+extern struct real_libpq real;
+
+/* True once the real libpq is found; cheap after the first success. */
+bool real_ready(void);
+
+#endif

@@ -1,0 +1,16 @@
+/* The groups of integration cases, each a NULL-terminated list. */
+#ifndef PQTEST_CASES_H
+#define PQTEST_CASES_H
+
+#include "pqtest.h"
+
+extern const struct pqt_case *const cases_prepare_list[];
+extern const struct pqt_case *const cases_sql_list[];
+extern const struct pqt_case *const cases_async_list[];
+extern const struct pqt_case *const cases_conn_list[];
+
+#define PQT_CASE(id, fix, text) \
+	static int id(void); \
+	static const struct pqt_case id##_case = { #id, id, fix, text }
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * A tiny harness for integration cases: C programs that use libpq exactly
+ * like an app would, run by tests/run-integ.sh once without the shim and once
+ * with it. A case returns 0 when everything it checked held, 1 when a check
+ * failed (the runner expects 1 without the shim for cases that prove a fix).
+ */
+#ifndef PQTEST_H
+#define PQTEST_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <libpq-fe.h>
+
+struct pqt_case {
+	const char *name;
+	int (*run)(void);
+	bool fails_without_shim; /* proves a fix: must fail without the shim */
+	const char *doc;
+};
+
+#define CHECK(cond, ...) \
+	do { \
+		if (!(cond)) { \
+			fprintf(stderr, "  check failed at %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+			fprintf(stderr, __VA_ARGS__); \
+			fputc('\n', stderr); \
+			return 1; \
+		} \
+	} while (0)
+
+/* Connects to PQT_DSN (direct PostgreSQL) or, with via_bouncer, PQT_BOUNCER_DSN. */
+PGconn *pqt_connect(bool via_bouncer);
+/* Status check that prints the server's message when it does not match. */
+bool pqt_status(PGresult *r, ExecStatusType want);
+/* The SQLSTATE of r ("" when none). */
+const char *pqt_sqlstate(const PGresult *r);
+/* The one value of a one-row, one-column result, as text ("" when absent). */
+const char *pqt_value(const PGresult *r);
+/* PQexec + check status + clear; returns false (with a message) on mismatch. */
+bool pqt_exec_ok(PGconn *conn, const char *sql);
+/* Runs sql and returns its single value in buf. */
+bool pqt_scalar(PGconn *conn, const char *sql, char *buf, size_t size);
+/* Waits with poll() until the socket is readable, then PQconsumeInput; false on error. */
+bool pqt_wait_readable(PGconn *conn);
+/* Reads every result of one command the way an event loop does (PQisBusy first). */
+PGresult *pqt_async_result(PGconn *conn);
+/* Expects PQgetResult to report the end of a command (NULL). */
+bool pqt_async_end(PGconn *conn);
+/* How many prepared statements the server session holds. */
+int pqt_server_statements(PGconn *conn);
+
+
+#endif

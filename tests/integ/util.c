@@ -1,0 +1,111 @@
+/* Helpers shared by the integration cases. */
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pqtest.h"
+
+PGconn *pqt_connect(bool via_bouncer)
+{
+	const char *dsn = getenv(via_bouncer ? "PQT_BOUNCER_DSN" : "PQT_DSN");
+	PGconn *conn;
+
+	if (!dsn) {
+		fprintf(stderr, "  %s is not set\n", via_bouncer ? "PQT_BOUNCER_DSN" : "PQT_DSN");
+		return NULL;
+	}
+	conn = PQconnectdb(dsn);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		fprintf(stderr, "  cannot connect: %s", PQerrorMessage(conn));
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+bool pqt_status(PGresult *r, ExecStatusType want)
+{
+	ExecStatusType got = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+
+	if (got == want)
+		return true;
+	fprintf(stderr, "  expected %s, got %s: %s", PQresStatus(want), PQresStatus(got),
+		r ? PQresultErrorMessage(r) : "(no result)\n");
+	return false;
+}
+
+const char *pqt_sqlstate(const PGresult *r)
+{
+	const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+	return s ? s : "";
+}
+
+const char *pqt_value(const PGresult *r)
+{
+	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1 || PQnfields(r) < 1)
+		return "";
+	return PQgetvalue(r, 0, 0);
+}
+
+bool pqt_exec_ok(PGconn *conn, const char *sql)
+{
+	PGresult *r = PQexec(conn, sql);
+	ExecStatusType st = PQresultStatus(r);
+	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+
+	if (!ok)
+		fprintf(stderr, "  %s: %s", sql, r ? PQresultErrorMessage(r) : PQerrorMessage(conn));
+	PQclear(r);
+	return ok;
+}
+
+bool pqt_scalar(PGconn *conn, const char *sql, char *buf, size_t size)
+{
+	PGresult *r = PQexec(conn, sql);
+	bool ok = pqt_status(r, PGRES_TUPLES_OK);
+
+	snprintf(buf, size, "%s", pqt_value(r));
+	PQclear(r);
+	return ok;
+}
+
+bool pqt_wait_readable(PGconn *conn)
+{
+	struct pollfd p = { .fd = PQsocket(conn), .events = POLLIN };
+
+	if (poll(&p, 1, 10000) != 1) {
+		fprintf(stderr, "  no answer within 10 s (a hung event loop)\n");
+		return false;
+	}
+	return PQconsumeInput(conn) == 1;
+}
+
+PGresult *pqt_async_result(PGconn *conn)
+{
+	while (PQisBusy(conn))
+		if (!pqt_wait_readable(conn))
+			return NULL;
+	return PQgetResult(conn);
+}
+
+bool pqt_async_end(PGconn *conn)
+{
+	PGresult *r = pqt_async_result(conn);
+
+	if (!r)
+		return true;
+	fprintf(stderr, "  expected the end of the command, got %s\n",
+		PQresStatus(PQresultStatus(r)));
+	PQclear(r);
+	return false;
+}
+
+int pqt_server_statements(PGconn *conn)
+{
+	char buf[32];
+
+	if (!pqt_scalar(conn, "select count(*) from pg_prepared_statements", buf, sizeof(buf)))
+		return -1;
+	return atoi(buf);
+}

@@ -1,0 +1,242 @@
+/* Unit tests: decisions for prepares, references and SQL text; configuration. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "policy.h"
+
+static struct stmt_table t;
+static struct sql_plan plan;
+
+static void setup(void)
+{
+	stmt_table_init(&t);
+	memset(&plan, 0, sizeof(plan));
+}
+
+static void teardown(void)
+{
+	sql_plan_release(&plan);
+	stmt_table_clear(&t);
+}
+
+START_TEST(prepare_new_identical_conflicting)
+{
+	struct prep_plan p;
+
+	ck_assert_int_eq(policy_prepare(&t, MODE_DEDUPE, "s0", "q1", 0, NULL, true, NULL, &p), PREP_SEND);
+	ck_assert_str_eq(p.server_name, "s0");
+	ck_assert(p.retry_on_dup);
+	ck_assert_int_eq(policy_prepare(&t, MODE_DEDUPE, "s0", "q1", 0, NULL, false, NULL, &p), PREP_SEND);
+	ck_assert(!p.retry_on_dup); /* in a block or a pipeline: no retry */
+	stmt_table_put(&t, "s0", "s0", STMT_PROTOCOL, "q1", 2, 0, NULL);
+	ck_assert_int_eq(policy_prepare(&t, MODE_DEDUPE, "s0", "q1", 0, NULL, true, NULL, &p), PREP_DUP);
+	ck_assert_str_eq(p.server_name, "s0");
+	ck_assert_int_eq(policy_prepare(&t, MODE_DEDUPE, "s0", "q2", 0, NULL, true, NULL, &p),
+			 PREP_RENAME);
+	ck_assert(names_is_generated(p.server_name));
+	ck_assert(!p.retry_on_dup);
+}
+END_TEST
+
+START_TEST(prepare_passes_what_libpq_rejects)
+{
+	struct prep_plan p;
+
+	ck_assert_int_eq(policy_prepare(&t, MODE_DEDUPE, NULL, "q", 0, NULL, true, NULL, &p), PREP_PASS);
+	ck_assert_int_eq(policy_prepare(&t, MODE_DEDUPE, "", "q", 0, NULL, true, NULL, &p), PREP_PASS);
+	ck_assert_int_eq(policy_prepare(&t, MODE_DEDUPE, "s", NULL, 0, NULL, true, NULL, &p), PREP_PASS);
+	ck_assert_int_eq(policy_prepare(&t, MODE_DEDUPE, "s", "q", -1, NULL, true, NULL, &p), PREP_PASS);
+	ck_assert_int_eq(policy_prepare(&t, MODE_DEDUPE, "s", "q", 65536, NULL, true, NULL, &p),
+			 PREP_PASS);
+	ck_assert_int_eq(policy_prepare(&t, MODE_OFF, "s", "q", 0, NULL, true, NULL, &p), PREP_PASS);
+}
+END_TEST
+
+START_TEST(prepare_taken_and_long_names_are_renamed)
+{
+	struct prep_plan p;
+	char longname[200];
+
+	stmt_table_mark_taken(&t, "theirs");
+	ck_assert_int_eq(policy_prepare(&t, MODE_DEDUPE, "theirs", "q", 0, NULL, true, NULL, &p),
+			 PREP_RENAME);
+	memset(longname, 'l', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	ck_assert_int_eq(policy_prepare(&t, MODE_DEDUPE, longname, "q", 0, NULL, true, NULL, &p),
+			 PREP_RENAME);
+	ck_assert(strlen(p.server_name) <= STMT_NAME_MAX);
+}
+END_TEST
+
+START_TEST(map_names)
+{
+	char buf[SERVER_NAME_BUF], longname[100];
+
+	stmt_table_put(&t, "s0", "_pqs_x_1", STMT_PROTOCOL, "q", 1, 0, NULL);
+	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "s0", NULL, buf), "_pqs_x_1");
+	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "other", NULL, buf), "other");
+	ck_assert_str_eq(policy_map_name(&t, MODE_OFF, "s0", NULL, buf), "s0");
+	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "", NULL, buf), "");
+	memset(longname, 'm', 99);
+	longname[99] = '\0';
+	ck_assert_uint_eq(strlen(policy_map_name(&t, MODE_DEDUPE, longname, NULL, buf)), 63);
+	/* the app gave s1 up (renamed, then deallocated): its old text must stay out of reach */
+	stmt_table_put(&t, "s1", "s1", STMT_PROTOCOL, "a", 1, 0, NULL);
+	stmt_table_put(&t, "s1", "_pqs_x_2", STMT_PROTOCOL, "b", 1, 0, NULL);
+	stmt_table_remove(&t, "s1");
+	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "s1", NULL, buf), NAMES_GONE);
+}
+END_TEST
+
+static const char *planned(const char *sql)
+{
+	sql_plan_release(&plan);
+	ck_assert(policy_sql(&t, MODE_DEDUPE, sql, true, true, true, &plan));
+	return plan.text ? plan.text : sql;
+}
+
+START_TEST(sql_untouched)
+{
+	ck_assert(!policy_sql(&t, MODE_DEDUPE, "select 1", true, true, true, &plan));
+	ck_assert(!policy_sql(&t, MODE_DEDUPE, "select 'PREPARE x AS y'", true, true, true, &plan));
+	ck_assert(!plan.untracked);
+	ck_assert(!policy_sql(&t, MODE_OFF, "PREPARE x AS select 1", true, true, true, &plan));
+}
+END_TEST
+
+START_TEST(sql_prepare_new_then_identical_then_conflicting)
+{
+	const char *out;
+
+	out = planned("PREPARE s AS select 1");
+	ck_assert_str_eq(out, "PREPARE s AS select 1");
+	ck_assert_int_eq(plan.n_fx, 1);
+	ck_assert_int_eq(plan.fx[0].kind, FX_PREPARE);
+	ck_assert_str_eq(plan.fx[0].server, "s");
+	ck_assert(plan.retry_on_dup);
+	stmt_table_put(&t, "s", "s", STMT_SQL, plan.fx[0].body, plan.fx[0].body_len, 0, NULL);
+
+	out = planned("PREPARE s AS select 1");
+	ck_assert_str_eq(out, "DEALLOCATE \"s\"; PREPARE s AS select 1");
+	ck_assert_int_eq(plan.n_fx, 2);
+	ck_assert(plan.fx[0].hide);
+	ck_assert_int_eq(plan.fx[1].kind, FX_PREPARE);
+
+	out = planned("PREPARE s AS select 2; EXECUTE s; DEALLOCATE s");
+	ck_assert_int_eq(plan.n_fx, 2);
+	ck_assert(names_is_generated(plan.fx[0].server));
+	{
+		char want[256];
+		const char *g = plan.fx[0].server;
+
+		snprintf(want, sizeof(want), "PREPARE \"%s\" AS select 2; EXECUTE \"%s\"; DEALLOCATE \"%s\"",
+			 g, g, g);
+		ck_assert_str_eq(out, want);
+	}
+	ck_assert(!plan.retry_on_dup);
+}
+END_TEST
+
+START_TEST(sql_identical_in_extended_protocol_passes)
+{
+	stmt_table_put(&t, "s", "s", STMT_SQL, " AS select 1", 12, 0, NULL);
+	sql_plan_release(&plan);
+	ck_assert(policy_sql(&t, MODE_DEDUPE, "PREPARE s AS select 1", true, false, true, &plan));
+	/* one statement only: no DEALLOCATE can go in front, so it is renamed */
+	ck_assert_ptr_nonnull(plan.text);
+	ck_assert(names_is_generated(plan.fx[0].server));
+}
+END_TEST
+
+START_TEST(sql_deallocate_all_and_discard)
+{
+	planned("DEALLOCATE ALL");
+	ck_assert_int_eq(plan.n_fx, 1);
+	ck_assert_int_eq(plan.fx[0].kind, FX_DEALLOCATE_ALL);
+	planned("discard all");
+	ck_assert_int_eq(plan.fx[0].kind, FX_DISCARD_ALL);
+	planned("DEALLOCATE unknown");
+	ck_assert_int_eq(plan.fx[0].kind, FX_DEALLOCATE);
+	ck_assert(!plan.fx[0].known);
+	ck_assert_ptr_null(plan.text);
+}
+END_TEST
+
+START_TEST(sql_in_text_order)
+{
+	stmt_table_put(&t, "m", "m", STMT_SQL, " AS select 1", 12, 0, NULL);
+	/* after DEALLOCATE m in the same text, PREPARE m is new: but the old m is
+	 * still the server's until DEALLOCATE runs, so no duplicate is sent */
+	planned("DEALLOCATE m; PREPARE m AS select 1; EXECUTE m");
+	ck_assert_int_eq(plan.n_fx, 2);
+	ck_assert_int_eq(plan.fx[0].kind, FX_DEALLOCATE);
+	ck_assert(plan.fx[0].known);
+	ck_assert_int_eq(plan.fx[1].kind, FX_PREPARE);
+}
+END_TEST
+
+static const char *env_mode, *env_log;
+
+static const char *fake_env(const char *name)
+{
+	if (strcmp(name, "PQSHIM_MODE") == 0)
+		return env_mode;
+	if (strcmp(name, "PQSHIM_LOG") == 0)
+		return env_log;
+	return NULL;
+}
+
+START_TEST(config_values_and_defaults)
+{
+	struct config c;
+
+	env_mode = NULL;
+	env_log = NULL;
+	config_load(&c, fake_env);
+	ck_assert_int_eq(c.mode, MODE_DEDUPE);
+	ck_assert_int_eq(c.log_level, LOG_WARN);
+	ck_assert_int_eq(c.n_warnings, 0);
+	env_mode = "OFF";
+	env_log = "debug";
+	config_load(&c, fake_env);
+	ck_assert_int_eq(c.mode, MODE_OFF);
+	ck_assert_int_eq(c.log_level, LOG_DEBUG);
+	env_mode = "bogus";
+	env_log = "loud";
+	config_load(&c, fake_env);
+	ck_assert_int_eq(c.mode, MODE_DEDUPE);
+	ck_assert_int_eq(c.log_level, LOG_WARN);
+	ck_assert_int_eq(c.n_warnings, 2);
+	ck_assert_ptr_nonnull(strstr(c.warnings[0], "PQSHIM_MODE=bogus"));
+	ck_assert_str_eq(config_mode_name(MODE_DEDUPE), "dedupe");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("policy");
+	TCase *tc = tcase_create("decisions");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, prepare_new_identical_conflicting);
+	tcase_add_test(tc, prepare_passes_what_libpq_rejects);
+	tcase_add_test(tc, prepare_taken_and_long_names_are_renamed);
+	tcase_add_test(tc, map_names);
+	tcase_add_test(tc, sql_untouched);
+	tcase_add_test(tc, sql_prepare_new_then_identical_then_conflicting);
+	tcase_add_test(tc, sql_identical_in_extended_protocol_passes);
+	tcase_add_test(tc, sql_deallocate_all_and_discard);
+	tcase_add_test(tc, sql_in_text_order);
+	tcase_add_test(tc, config_values_and_defaults);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
