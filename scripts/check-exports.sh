@@ -17,13 +17,13 @@ if readelf -d "$lib" | grep -q 'NEEDED.*libpq'; then
 	echo "$lib has a DT_NEEDED on libpq"
 	problems=$((problems + 1))
 fi
-out=$(LD_PRELOAD=$root/$lib sh -c 'echo ok' 2>&1 || true)
-[ "${lib#/}" != "$lib" ] && out=$(LD_PRELOAD=$lib sh -c 'echo ok' 2>&1 || true)
+case $lib in /*) ;; *) lib=$root/$lib ;; esac
+out=$(LD_PRELOAD=$lib sh -c 'echo ok' 2>&1 || true)
 if [ "$out" != ok ]; then
 	echo "preloading into sh changed its output: $out"
 	problems=$((problems + 1))
 fi
-if LD_PRELOAD=$root/$lib LD_DEBUG=files sh -c true 2>&1 | grep -q 'libpq'; then
+if LD_PRELOAD=$lib LD_DEBUG=files sh -c true 2>&1 | grep -q 'file=[^ ]*libpq\.so'; then
 	echo "preloading into sh loaded libpq"
 	problems=$((problems + 1))
 fi
