@@ -16,12 +16,14 @@
 enum shim_mode {
 	MODE_OFF = 0, /* every call passes through */
 	MODE_DEDUPE,  /* default: skip identical re-prepares, rename conflicting ones */
+	MODE_UNNAMED, /* prepared_statements=false: no named statement reaches the server */
 };
 
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 struct config {
 	enum shim_mode mode;
+	const char *mode_source; /* the variable that chose the mode, or "default" */
 	enum log_level log_level;
 	char log_file[512]; /* "" = stderr */
 	int n_warnings;
@@ -44,5 +46,10 @@ typedef const char *(*config_lookup_fn)(const char *name);
 void config_load(struct config *cfg, config_lookup_fn lookup);
 const struct config *config_get(void);
 const char *config_mode_name(enum shim_mode mode);
+/* Parses a mode name (case-insensitive); false when it is not one. */
+bool config_parse_mode(const char *value, enum shim_mode *mode);
+/* Parses a boolean the way libpq-style settings are written: true/false,
+ * on/off, yes/no, 1/0 (case-insensitive); false when it is none of them. */
+bool config_parse_bool(const char *value, bool *out);
 
 #endif

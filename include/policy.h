@@ -28,6 +28,7 @@ enum prep_action {
 	PREP_SEND,   /* send under server_name (the app's own), record on success */
 	PREP_DUP,    /* identical to what server_name already holds: no new Parse */
 	PREP_RENAME, /* send under the generated server_name, record on success */
+	PREP_UNNAMED, /* unnamed mode: validate as the unnamed statement, record the text */
 };
 
 struct prep_plan {
@@ -37,8 +38,9 @@ struct prep_plan {
 };
 
 /*
- * A prepare of the same name already sent in this pipeline but not answered
- * yet: later commands of the pipeline run after it, so it counts as there.
+ * A statement's text as the shim knows it. Also used for a prepare of the
+ * same name already sent in this pipeline but not answered yet: later
+ * commands of the pipeline run after it, so it counts as there.
  */
 struct prep_inflight {
 	const char *server;
@@ -67,6 +69,14 @@ bool policy_new_name(const struct stmt_table *t, char out[SERVER_NAME_BUF]);
 const char *policy_map_name(const struct stmt_table *t, enum shim_mode mode, const char *name,
 			    const struct prep_inflight *inflight, char buf[SERVER_NAME_BUF]);
 
+/*
+ * Unnamed mode: the text recorded for an app's statement name (inflight
+ * first), or false when the shim has none (the call then goes to the server
+ * as the app wrote it).
+ */
+bool policy_unnamed_text(const struct stmt_table *t, const char *name,
+			 const struct prep_inflight *inflight, struct prep_inflight *out);
+
 /* What a SQL statement's command tag must be for its effect to apply. */
 enum sql_fx_kind {
 	FX_PREPARE,        /* tag PREPARE: record key -> server */
@@ -78,6 +88,7 @@ enum sql_fx_kind {
 struct sql_fx {
 	enum sql_fx_kind kind;
 	bool hide;       /* a statement the shim added: its result is not the app's */
+	bool no_effect;  /* a statement the shim added only for its result's shape */
 	bool known;      /* FX_DEALLOCATE: key is an app name in the table */
 	char key[SERVER_NAME_BUF];
 	char server[SERVER_NAME_BUF];
@@ -94,6 +105,13 @@ struct sql_plan {
 	struct sql_fx fx[SQL_MAX_FX];
 	bool retry_on_dup;      /* one PREPARE statement, may retry under a new name */
 	bool untracked;         /* too many references or no memory: passed through as is */
+	/*
+	 * Unnamed mode, one DEALLOCATE of a recorded name sent with the extended
+	 * protocol (one statement per message): the hook sends a throwaway
+	 * PREPARE of bundle_name and "DEALLOCATE bundle_name" under one Sync.
+	 */
+	bool bundle;
+	char bundle_name[SERVER_NAME_BUF];
 	size_t name_off, name_len; /* its name token in the app's text, for the retry */
 };
 

@@ -47,7 +47,8 @@ unsigned stmt_table_count(const struct stmt_table *t);
 /* The entry for an app name (compared on its first 63 bytes), or NULL. */
 struct stmt *stmt_table_find(const struct stmt_table *t, const char *name);
 
-/* The name to send to the server for an app name known to the table. */
+/* The name to send to the server for an app name known to the table; NULL
+ * for a virtual entry (unnamed mode: recorded, never created on the server). */
 const char *stmt_server_name(const struct stmt *s);
 bool stmt_is_renamed(const struct stmt *s);
 const char *stmt_query(const struct stmt *s);
@@ -64,7 +65,8 @@ bool stmt_table_taken(const struct stmt_table *t, const char *server_name);
 /*
  * Records that the server accepted server_name for app name `name`. An
  * earlier entry for the name is replaced; its server name stays taken
- * (it is still on the server). Returns false on out of memory.
+ * (it is still on the server). server_name NULL records a virtual entry.
+ * Returns false on out of memory.
  */
 bool stmt_table_put(struct stmt_table *t, const char *name, const char *server_name,
 		    enum stmt_origin origin, const char *text, size_t len, int nparams,

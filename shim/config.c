@@ -10,6 +10,7 @@
 static const char *const mode_names[] = {
 	[MODE_OFF] = "off",
 	[MODE_DEDUPE] = "dedupe",
+	[MODE_UNNAMED] = "unnamed",
 };
 
 static const char *const level_names[] = {
@@ -27,14 +28,64 @@ static int lookup_name(const char *const *names, int n, const char *value)
 	return -1;
 }
 
-static bool parse_mode(struct config *cfg, const char *value)
+bool config_parse_mode(const char *value, enum shim_mode *mode)
 {
 	int m = lookup_name(mode_names, (int)(sizeof(mode_names) / sizeof(mode_names[0])), value);
 
 	if (m < 0)
 		return false;
-	cfg->mode = (enum shim_mode)m;
+	*mode = (enum shim_mode)m;
 	return true;
+}
+
+bool config_parse_bool(const char *value, bool *out)
+{
+	static const char *const yes[] = { "true", "on", "yes", "1" };
+	static const char *const no[] = { "false", "off", "no", "0" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool parse_mode(struct config *cfg, const char *value)
+{
+	if (!config_parse_mode(value, &cfg->mode))
+		return false;
+	cfg->mode_source = "PQSHIM_MODE";
+	return true;
+}
+
+/* prepared_statements=false means unnamed mode, unless PQSHIM_MODE already chose */
+static bool parse_prepared(struct config *cfg, const char *value, const char *source)
+{
+	bool on;
+
+	if (!config_parse_bool(value, &on))
+		return false;
+	if (!on && strcmp(cfg->mode_source, "default") == 0) {
+		cfg->mode = MODE_UNNAMED;
+		cfg->mode_source = source;
+	}
+	return true;
+}
+
+static bool parse_pqshim_prepared(struct config *cfg, const char *value)
+{
+	return parse_prepared(cfg, value, "PQSHIM_PREPARED_STATEMENTS");
+}
+
+static bool parse_plain_prepared(struct config *cfg, const char *value)
+{
+	return parse_prepared(cfg, value, "prepared_statements");
 }
 
 static bool parse_log(struct config *cfg, const char *value)
@@ -58,9 +109,16 @@ static bool parse_log_file(struct config *cfg, const char *value)
 }
 
 const struct config_var config_vars[] = {
-	{ "PQSHIM_MODE", "dedupe | off", "dedupe",
-	  "dedupe: answer identical re-prepares locally and rename conflicting ones; off: pass every call through",
+	{ "PQSHIM_MODE", "dedupe | unnamed | off", "dedupe",
+	  "dedupe: answer identical re-prepares locally and rename conflicting ones; "
+	  "unnamed: no named statement reaches the server (for transaction poolers); "
+	  "off: pass every call through",
 	  parse_mode },
+	{ "PQSHIM_PREPARED_STATEMENTS", "true | false", "true",
+	  "false selects unnamed mode (unless PQSHIM_MODE is set)", parse_pqshim_prepared },
+	{ "prepared_statements", "true | false", "true",
+	  "the same, in the spelling of `docker run -e prepared_statements=false`",
+	  parse_plain_prepared },
 	{ "PQSHIM_LOG", "error | warn | info | debug", "warn",
 	  "how much the shim logs (never passwords or parameter values)", parse_log },
 	{ "PQSHIM_LOG_FILE", "path", "(stderr)",
@@ -81,6 +139,7 @@ void config_load(struct config *cfg, config_lookup_fn lookup)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mode = MODE_DEDUPE;
+	cfg->mode_source = "default";
 	cfg->log_level = LOG_WARN;
 	for (size_t i = 0; i < config_n_vars; i++) {
 		const char *v = lookup(config_vars[i].name);

@@ -29,6 +29,7 @@ struct conn_state {
 	struct pending q;
 	PGresult *stash;  /* a result the pump read early (PQisBusy), for the app */
 	bool has_stash;
+	PGresult *bundle_error; /* the error of a hidden command, owed to the app's one */
 };
 
 /* The state for conn, or NULL when the shim never saw it. */

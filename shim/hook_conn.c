@@ -1,22 +1,97 @@
 /*
- * Connections: a new or reset session starts with no statements, and the
+ * Connections: the shim's own parameters come out of the connection string
+ * before libpq sees them (libpq rejects unknown ones) and choose the
+ * connection's mode; a new or reset session starts with no statements; the
  * state goes before the real PQfinish frees the PGconn.
  */
+#include <stdlib.h>
+#include <string.h>
+
+#include "conninfo.h"
 #include "hook.h"
+#include "log.h"
 
 /* A PGconn fresh from libpq: whatever was known at that address is stale. */
-static PGconn *fresh(PGconn *conn)
+static PGconn *fresh(PGconn *conn, const struct conninfo_opts *o)
 {
-	if (conn && !guard_active() && registry_get(conn))
-		registry_new_session(conn);
+	struct conn_state *cs;
+
+	if (!conn || guard_active() || !(cs = registry_get(conn)))
+		return conn;
+	conn_state_reset(cs);
+	if (o->mode_set) {
+		cs->mode = o->mode;
+		log_msg(LOG_INFO, "connection in %s mode (connection string parameter %s)",
+			config_mode_name(cs->mode), o->mode_source);
+	} else {
+		cs->mode = config_get()->mode;
+	}
+	if (o->dropped[0])
+		log_msg(LOG_INFO, "removed from the connection string before libpq saw it: %s",
+			o->dropped);
+	if (o->bad[0])
+		log_msg(LOG_WARN, "ignoring connection string parameter(s) with a value that is not "
+				  "valid: %s",
+			o->bad);
 	return conn;
+}
+
+/* The string libpq gets: without the shim's parameters (rw, to free) or as it was. */
+static const char *rewrite(const char *conninfo, char **rw, struct conninfo_opts *o)
+{
+	*rw = NULL;
+	if (guard_active() || !conninfo) {
+		memset(o, 0, sizeof(*o));
+		return conninfo;
+	}
+	*rw = conninfo_rewrite(conninfo, o);
+	return *rw ? *rw : conninfo;
 }
 
 PQSHIM_EXPORT PGconn *PQconnectdb(const char *conninfo)
 {
+	struct conninfo_opts o;
+	char *rw;
+	PGconn *conn;
+
 	if (!real_ready())
 		return NULL;
-	return fresh(CALL_REAL(real.PQconnectdb(conninfo)));
+	conn = CALL_REAL(real.PQconnectdb(rewrite(conninfo, &rw, &o)));
+	free(rw);
+	return fresh(conn, &o);
+}
+
+PQSHIM_EXPORT PGconn *PQconnectStart(const char *conninfo)
+{
+	struct conninfo_opts o;
+	char *rw;
+	PGconn *conn;
+
+	if (!real_ready())
+		return NULL;
+	conn = CALL_REAL(real.PQconnectStart(rewrite(conninfo, &rw, &o)));
+	free(rw);
+	return fresh(conn, &o);
+}
+
+/* PQconnectdbParams and PQconnectStartParams share the arrays' rewriting. */
+static PGconn *connect_params(PGconn *(*fn)(const char *const *, const char *const *, int),
+			      const char *const *keywords, const char *const *values,
+			      int expand_dbname)
+{
+	struct conninfo_opts o;
+	struct conninfo_params p;
+	PGconn *conn;
+
+	if (guard_active() || !keywords || !values ||
+	    !conninfo_rewrite_params(keywords, values, expand_dbname, &p, &o)) {
+		if (guard_active() || !keywords || !values)
+			memset(&o, 0, sizeof(o));
+		return fresh(CALL_REAL(fn(keywords, values, expand_dbname)), &o);
+	}
+	conn = CALL_REAL(fn(p.keywords, p.values, expand_dbname));
+	conninfo_params_release(&p);
+	return fresh(conn, &o);
 }
 
 PQSHIM_EXPORT PGconn *PQconnectdbParams(const char *const *keywords, const char *const *values,
@@ -24,14 +99,7 @@ PQSHIM_EXPORT PGconn *PQconnectdbParams(const char *const *keywords, const char 
 {
 	if (!real_ready())
 		return NULL;
-	return fresh(CALL_REAL(real.PQconnectdbParams(keywords, values, expand_dbname)));
-}
-
-PQSHIM_EXPORT PGconn *PQconnectStart(const char *conninfo)
-{
-	if (!real_ready())
-		return NULL;
-	return fresh(CALL_REAL(real.PQconnectStart(conninfo)));
+	return connect_params(real.PQconnectdbParams, keywords, values, expand_dbname);
 }
 
 PQSHIM_EXPORT PGconn *PQconnectStartParams(const char *const *keywords,
@@ -39,16 +107,26 @@ PQSHIM_EXPORT PGconn *PQconnectStartParams(const char *const *keywords,
 {
 	if (!real_ready())
 		return NULL;
-	return fresh(CALL_REAL(real.PQconnectStartParams(keywords, values, expand_dbname)));
+	return connect_params(real.PQconnectStartParams, keywords, values, expand_dbname);
 }
 
 PQSHIM_EXPORT PGconn *PQsetdbLogin(const char *host, const char *port, const char *options,
 				   const char *tty, const char *db, const char *user,
 				   const char *password)
 {
+	struct conninfo_opts o;
+	char *rw = NULL;
+	PGconn *conn;
+
 	if (!real_ready())
 		return NULL;
-	return fresh(CALL_REAL(real.PQsetdbLogin(host, port, options, tty, db, user, password)));
+	memset(&o, 0, sizeof(o));
+	/* libpq reads a dbName that looks like a connection string as one */
+	if (db && conninfo_is_connstr(db))
+		db = rewrite(db, &rw, &o);
+	conn = CALL_REAL(real.PQsetdbLogin(host, port, options, tty, db, user, password));
+	free(rw);
+	return fresh(conn, &o);
 }
 
 PQSHIM_EXPORT PostgresPollingStatusType PQconnectPoll(PGconn *conn)

@@ -13,6 +13,7 @@ static bool can_answer_locally(PGconn *conn)
 	       (ts == PQTRANS_IDLE || ts == PQTRANS_INTRANS);
 }
 
+/* server NULL: unnamed mode's virtual record */
 static void record(struct conn_state *cs, const char *name, const char *server,
 		   const char *query, int nparams, const Oid *types)
 {
@@ -47,6 +48,12 @@ static PGresult *prepare_sync(struct conn_state *cs, const char *name, const cha
 			return r;
 		/* the server answers what it would have (25P02 in an aborted block) */
 		return CALL_REAL(real.PQprepare(conn, plan.server_name, query, nparams, types));
+	case PREP_UNNAMED:
+		/* the same text through the unnamed statement: the same answer, nothing left behind */
+		r = CALL_REAL(real.PQprepare(conn, "", query, nparams, types));
+		if (real.PQresultStatus(r) == PGRES_COMMAND_OK)
+			record(cs, name, NULL, query, nparams, types);
+		return r;
 	case PREP_SEND:
 	case PREP_RENAME:
 		break;
@@ -102,6 +109,7 @@ static int prepare_async(struct conn_state *cs, const char *name, const char *qu
 	}
 	snprintf(op->key, sizeof(op->key), "%.*s", (int)names_server_len(name), name);
 	strcpy(op->server, plan.server_name);
+	op->virtual_record = plan.action == PREP_UNNAMED;
 	if (op->kind == OP_STANDIN) {
 		/*
 		 * An event loop may wait for the socket before it reads: a Describe

@@ -6,9 +6,11 @@
  * The synchronous calls are run as libpq runs them (send, then read every
  * result, keep the last) so each statement's result is seen.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "hook.h"
 #include "log.h"
 
@@ -59,21 +61,66 @@ static const char *text_of(const struct op *op, const char *sql)
 	return op->plan->text ? op->plan->text : sql;
 }
 
-/* libpq's PQexecFinish, reading through the pump. */
-static PGresult *exec_finish(struct conn_state *cs)
-{
-	PGresult *r, *last = NULL;
-	ExecStatusType st;
+/* The app's extended-protocol command and its parameters. */
+struct params {
+	int n;
+	const Oid *types;
+	const char *const *values;
+	const int *lengths;
+	const int *formats;
+	int result_format;
+};
 
-	while ((r = pump_get_result(cs)) != NULL) {
-		pump_clear_result(last);
-		last = r;
-		st = real.PQresultStatus(r);
-		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH ||
-		    real.PQstatus(cs->conn) == CONNECTION_BAD)
-			break;
+/*
+ * Unnamed mode, DEALLOCATE of a recorded name in one extended-protocol
+ * message: a throwaway statement is prepared and deallocated under one Sync,
+ * so the app gets the server's own DEALLOCATE result.
+ */
+static int send_deallocate_bundle(struct conn_state *cs, struct op *op, const struct params *p)
+{
+	char sql[SERVER_NAME_BUF + 16];
+	struct bundle b;
+
+	if (!bundle_begin(&b, cs)) {
+		op_free(op, pump_clear_result);
+		return -1;
 	}
-	return last;
+	snprintf(sql, sizeof(sql), "DEALLOCATE %s", op->plan->bundle_name);
+	bundle_add(&b, op_new(OP_PASS), true,
+		   CALL_REAL(real.PQsendPrepare(cs->conn, op->plan->bundle_name, "SELECT", 0, NULL)));
+	bundle_add(&b, op, false,
+		   CALL_REAL(real.PQsendQueryParams(cs->conn, sql, p->n, p->types, p->values,
+						    p->lengths, p->formats, p->result_format)));
+	return bundle_end(&b);
+}
+
+/* Sends the planned text (p: extended protocol, NULL: simple) and queues op. */
+static int send_planned(struct conn_state *cs, struct op *op, const char *sql,
+			const struct params *p)
+{
+	int sent;
+
+	if (op->plan->bundle) {
+		sent = send_deallocate_bundle(cs, op, p);
+		if (sent >= 0)
+			return sent;
+		/* no pipelines in this libpq: the server answers the app's own text */
+		return p ? CALL_REAL(real.PQsendQueryParams(cs->conn, sql, p->n, p->types, p->values,
+							    p->lengths, p->formats,
+							    p->result_format))
+			 : CALL_REAL(real.PQsendQuery(cs->conn, sql));
+	}
+	if (p)
+		sent = CALL_REAL(real.PQsendQueryParams(cs->conn, text_of(op, sql), p->n, p->types,
+							p->values, p->lengths, p->formats,
+							p->result_format));
+	else
+		sent = CALL_REAL(real.PQsendQuery(cs->conn, text_of(op, sql)));
+	if (sent)
+		pending_push(&cs->q, op);
+	else
+		op_free(op, pump_clear_result);
+	return sent;
 }
 
 PQSHIM_EXPORT PGresult *PQexec(PGconn *conn, const char *sql)
@@ -88,12 +135,9 @@ PQSHIM_EXPORT PGresult *PQexec(PGconn *conn, const char *sql)
 	hook_sync_start(cs);
 	if (conn_in_pipeline(conn) || !(op = plan_sql(cs, sql, true, false)))
 		return CALL_REAL(real.PQexec(conn, sql));
-	if (!CALL_REAL(real.PQsendQuery(conn, text_of(op, sql)))) {
-		op_free(op, pump_clear_result);
+	if (!send_planned(cs, op, sql, NULL))
 		return NULL; /* as PQexec: the error is in PQerrorMessage */
-	}
-	pending_push(&cs->q, op);
-	return exec_finish(cs);
+	return pump_exec_finish(cs);
 }
 
 PQSHIM_EXPORT int PQsendQuery(PGconn *conn, const char *sql)
@@ -110,12 +154,13 @@ PQSHIM_EXPORT int PQsendQuery(PGconn *conn, const char *sql)
 	/* in pipeline mode libpq sends it with the extended protocol: one statement */
 	if (!(op = plan_sql(cs, sql, !pipeline, pipeline)))
 		return hook_track_pass(cs, pipeline, CALL_REAL(real.PQsendQuery(conn, sql)));
-	if (!CALL_REAL(real.PQsendQuery(conn, text_of(op, sql)))) {
-		op_free(op, pump_clear_result);
-		return 0;
+	if (pipeline) {
+		/* in pipeline mode libpq sends it as one extended-protocol statement */
+		struct params p = { 0, NULL, NULL, NULL, NULL, 0 };
+
+		return send_planned(cs, op, sql, &p);
 	}
-	pending_push(&cs->q, op);
-	return 1;
+	return send_planned(cs, op, sql, NULL);
 }
 
 PQSHIM_EXPORT PGresult *PQexecParams(PGconn *conn, const char *sql, int n, const Oid *types,
@@ -130,17 +175,15 @@ PQSHIM_EXPORT PGresult *PQexecParams(PGconn *conn, const char *sql, int n, const
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQexecParams(conn, sql, n, types, values, lengths, formats,
 						   result_format));
+	struct params p = { n, types, values, lengths, formats, result_format };
+
 	hook_sync_start(cs);
 	if (conn_in_pipeline(conn) || !(op = plan_sql(cs, sql, false, false)))
 		return CALL_REAL(real.PQexecParams(conn, sql, n, types, values, lengths, formats,
 						   result_format));
-	if (!CALL_REAL(real.PQsendQueryParams(conn, text_of(op, sql), n, types, values, lengths,
-					      formats, result_format))) {
-		op_free(op, pump_clear_result);
+	if (!send_planned(cs, op, sql, &p))
 		return NULL;
-	}
-	pending_push(&cs->q, op);
-	return exec_finish(cs);
+	return pump_exec_finish(cs);
 }
 
 PQSHIM_EXPORT int PQsendQueryParams(PGconn *conn, const char *sql, int n, const Oid *types,
@@ -156,17 +199,13 @@ PQSHIM_EXPORT int PQsendQueryParams(PGconn *conn, const char *sql, int n, const 
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendQueryParams(conn, sql, n, types, values, lengths, formats,
 							result_format));
+	struct params p = { n, types, values, lengths, formats, result_format };
+
 	pipeline = conn_in_pipeline(conn);
 	if (!(op = plan_sql(cs, sql, false, pipeline)))
 		return hook_track_pass(cs, pipeline,
 				       CALL_REAL(real.PQsendQueryParams(conn, sql, n, types, values,
 									lengths, formats,
 									result_format)));
-	if (!CALL_REAL(real.PQsendQueryParams(conn, text_of(op, sql), n, types, values, lengths,
-					      formats, result_format))) {
-		op_free(op, pump_clear_result);
-		return 0;
-	}
-	pending_push(&cs->q, op);
-	return 1;
+	return send_planned(cs, op, sql, &p);
 }

@@ -2,8 +2,10 @@
  * The calls that name an existing statement: execute, describe, close. The
  * app's name becomes the server's name; nothing else about the call changes.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "hook.h"
 #include "log.h"
 
@@ -41,6 +43,55 @@ bool hook_inflight(struct conn_state *cs, const char *name, struct prep_inflight
 	return true;
 }
 
+/* Unnamed mode: the recorded text of the app's statement `name`, if any. */
+static bool unnamed_text(struct conn_state *cs, const char *name, struct prep_inflight *out)
+{
+	struct prep_inflight inflight;
+	bool in_flight;
+
+	if (cs->mode != MODE_UNNAMED)
+		return false;
+	in_flight = cs->q.head && conn_in_pipeline(cs->conn) && hook_inflight(cs, name, &inflight);
+	return policy_unnamed_text(&cs->stmts, name, in_flight ? &inflight : NULL, out);
+}
+
+/*
+ * Parameter types for executing a recorded text with n parameters: the
+ * recorded ones, padded with 0 (unspecified) when the call passes more.
+ */
+struct types_buf {
+	Oid small[32];
+	Oid *heap;
+};
+
+static const Oid *pad_types(const struct prep_inflight *t, int n, struct types_buf *b)
+{
+	Oid *out;
+
+	b->heap = NULL;
+	if (!t->types || n <= t->nparams)
+		return t->types;
+	out = n <= 32 ? b->small : (b->heap = calloc((size_t)n, sizeof(Oid)));
+	if (!out)
+		return NULL; /* no memory: let the server infer every type */
+	memset(out, 0, sizeof(Oid) * (size_t)n);
+	memcpy(out, t->types, sizeof(Oid) * (size_t)t->nparams);
+	return out;
+}
+
+/* Parse of the unnamed statement + Describe of it, under one Sync. */
+static int send_describe_bundle(struct conn_state *cs, const struct prep_inflight *t)
+{
+	struct bundle b;
+
+	if (!bundle_begin(&b, cs))
+		return -1;
+	bundle_add(&b, op_new(OP_PASS), true,
+		   CALL_REAL(real.PQsendPrepare(cs->conn, "", t->query, t->nparams, t->types)));
+	bundle_add(&b, op_new(OP_PASS), false, CALL_REAL(real.PQsendDescribePrepared(cs->conn, "")));
+	return bundle_end(&b);
+}
+
 /* The server's name for the app's statement name (see policy_map_name). */
 static const char *map(struct conn_state *cs, const char *name, char buf[SERVER_NAME_BUF])
 {
@@ -58,10 +109,21 @@ PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 	struct conn_state *cs;
 	char buf[SERVER_NAME_BUF];
 
+	struct prep_inflight t;
+	struct types_buf tb;
+	PGresult *r;
+
 	if (!real_ready())
 		return NULL;
 	if ((cs = hook_state(conn))) {
 		hook_sync_start(cs);
+		if (unnamed_text(cs, name, &t)) {
+			/* Parse + Bind + Execute under one Sync: what every pooler carries */
+			r = CALL_REAL(real.PQexecParams(conn, t.query, n, pad_types(&t, n, &tb), values,
+							lengths, formats, result_format));
+			free(tb.heap);
+			return r;
+		}
 		name = map(cs, name, buf);
 	}
 	return CALL_REAL(real.PQexecPrepared(conn, name, n, values, lengths, formats, result_format));
@@ -76,9 +138,19 @@ PQSHIM_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *name, int n,
 
 	if (!real_ready())
 		return 0;
+	struct prep_inflight t;
+	struct types_buf tb;
+	int sent;
+
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendQueryPrepared(conn, name, n, values, lengths, formats,
 							  result_format));
+	if (unnamed_text(cs, name, &t)) {
+		sent = CALL_REAL(real.PQsendQueryParams(conn, t.query, n, pad_types(&t, n, &tb),
+							values, lengths, formats, result_format));
+		free(tb.heap);
+		return hook_track_pass(cs, conn_in_pipeline(conn), sent);
+	}
 	return hook_track_pass(cs, conn_in_pipeline(conn),
 			       CALL_REAL(real.PQsendQueryPrepared(conn, map(cs, name, buf), n, values,
 								  lengths, formats, result_format)));
@@ -88,12 +160,27 @@ PQSHIM_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *name)
 {
 	struct conn_state *cs;
 	char buf[SERVER_NAME_BUF];
+	struct prep_inflight t;
+	PGresult *r;
+	int sent;
 
 	if (!real_ready())
 		return NULL;
 	if ((cs = hook_state(conn))) {
 		hook_sync_start(cs);
-		name = map(cs, name, buf);
+		if (!conn_in_pipeline(conn) && unnamed_text(cs, name, &t)) {
+			sent = send_describe_bundle(cs, &t);
+			if (sent >= 0)
+				return sent ? pump_exec_finish(cs) : NULL;
+			/* a libpq without pipelines: two round trips, as near as it gets */
+			r = CALL_REAL(real.PQprepare(conn, "", t.query, t.nparams, t.types));
+			if (real.PQresultStatus(r) != PGRES_COMMAND_OK)
+				return r;
+			pump_clear_result(r);
+			name = "";
+		} else {
+			name = map(cs, name, buf);
+		}
 	}
 	return CALL_REAL(real.PQdescribePrepared(conn, name));
 }
@@ -105,8 +192,13 @@ PQSHIM_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *name)
 
 	if (!real_ready())
 		return 0;
+	struct prep_inflight t;
+	int sent;
+
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendDescribePrepared(conn, name));
+	if (unnamed_text(cs, name, &t) && (sent = send_describe_bundle(cs, &t)) >= 0)
+		return sent;
 	return hook_track_pass(cs, conn_in_pipeline(conn),
 			       CALL_REAL(real.PQsendDescribePrepared(conn, map(cs, name, buf))));
 }
@@ -121,6 +213,20 @@ PQSHIM_EXPORT int PQsendDescribePortal(PGconn *conn, const char *portal)
 		return CALL_REAL(real.PQsendDescribePortal(conn, portal));
 	return hook_track_pass(cs, conn_in_pipeline(conn),
 			       CALL_REAL(real.PQsendDescribePortal(conn, portal)));
+}
+
+/*
+ * What to close for the app's `name`. A recorded text in unnamed mode is not
+ * on the server: closing a name that is not there succeeds without touching
+ * anything (and never another client's statement of the app's name).
+ */
+static const char *close_name(struct conn_state *cs, const char *name, char buf[SERVER_NAME_BUF])
+{
+	struct prep_inflight t;
+
+	if (unnamed_text(cs, name, &t))
+		return NAMES_GONE;
+	return map(cs, name, buf);
 }
 
 /* After the server closed `server` for the app's `name`. */
@@ -143,7 +249,7 @@ PQSHIM_EXPORT PGresult *PQclosePrepared(PGconn *conn, const char *name)
 		return NULL; /* what libpq 17 returns when it cannot send */
 	if ((cs = hook_state(conn))) {
 		hook_sync_start(cs);
-		server = map(cs, name, buf);
+		server = close_name(cs, name, buf);
 	}
 	r = CALL_REAL(real.PQclosePrepared(conn, server));
 	if (cs && name && name[0] && real.PQresultStatus(r) == PGRES_COMMAND_OK)
@@ -162,7 +268,7 @@ PQSHIM_EXPORT int PQsendClosePrepared(PGconn *conn, const char *name)
 		return 0;
 	if (!(cs = hook_state(conn)) || !name || !name[0])
 		return CALL_REAL(real.PQsendClosePrepared(conn, name));
-	server = map(cs, name, buf);
+	server = close_name(cs, name, buf);
 	op = op_new(OP_CLOSE);
 	if (!op)
 		return hook_track_pass(cs, conn_in_pipeline(conn),

@@ -33,6 +33,10 @@ struct op {
 	bool retry_ok;    /* a first attempt whose failure may be retried */
 	bool retried;
 	bool end_pending; /* the op's NULL was consumed early: deliver it next */
+	bool hide;        /* the shim's own command in a bundle: no result reaches the app */
+	bool defer_end;   /* the app's command in a private bundle: its NULL comes after the Sync */
+	bool private_sync; /* OP_SYNC the shim added: ends its private pipeline */
+	bool virtual_record; /* OP_PREPARE in unnamed mode: record the text, not a server name */
 	PGresult *held;   /* the error of a first attempt, until the retry is sent */
 	char key[SERVER_NAME_BUF];
 	char server[SERVER_NAME_BUF];

@@ -1,4 +1,5 @@
 /* Decisions for prepares, statement references and SQL text; see policy.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,7 +43,11 @@ enum prep_action policy_prepare(const struct stmt_table *t, enum shim_mode mode,
 	out->retry_on_dup = false;
 	out->server_name[0] = '\0';
 	/* libpq itself rejects these; let it say so in its own words */
-	if (mode == MODE_OFF || !name || !query || !name[0] || nparams < 0 || nparams > 65535)
+	if (mode == MODE_OFF || !name || !query || nparams < 0 || nparams > 65535)
+		return PREP_PASS;
+	if (mode == MODE_UNNAMED)
+		return out->action = PREP_UNNAMED; /* the app's "" too: it is our scratch space now */
+	if (!name[0])
 		return PREP_PASS;
 	if (inflight) {
 		if (inflight->nparams == nparams && strcmp(inflight->query, query) == 0 &&
@@ -93,6 +98,27 @@ const char *policy_map_name(const struct stmt_table *t, enum shim_mode mode, con
 		return name;
 	copy_name(buf, name);
 	return buf;
+}
+
+bool policy_unnamed_text(const struct stmt_table *t, const char *name,
+			 const struct prep_inflight *inflight, struct prep_inflight *out)
+{
+	const struct stmt *s;
+
+	if (!name)
+		return false;
+	if (inflight) {
+		*out = *inflight;
+		return true;
+	}
+	s = stmt_table_find(t, name);
+	if (!s || stmt_server_name(s))
+		return false;
+	out->server = "";
+	out->query = stmt_query(s);
+	out->nparams = stmt_nparams(s);
+	out->types = stmt_types(s);
+	return true;
 }
 
 /*
@@ -262,6 +288,70 @@ static bool plan_prepare(const struct stmt_table *t, struct overlay *o, const ch
 	return true;
 }
 
+/*
+ * Unnamed mode: a DEALLOCATE of a recorded name must not reach the server
+ * (nothing is there, or another client's statement is). It becomes a
+ * throwaway PREPARE and its DEALLOCATE, run together: the app gets the
+ * server's own DEALLOCATE result and nothing is left behind.
+ */
+static bool plan_unnamed_deallocate(const struct stmt_table *t, const struct sql_ref *r,
+				    bool simple, int n_stmts, struct sql_plan *p, struct edits *ed)
+{
+	char tmp[SERVER_NAME_BUF];
+	struct sql_fx *fx;
+
+	if (!policy_new_name(t, tmp))
+		return false;
+	if (!simple) {
+		if (n_stmts != 1)
+			return false;
+		p->bundle = true;
+		strcpy(p->bundle_name, tmp);
+	} else {
+		char *out = ed->text[ed->n];
+
+		if (ed->n >= SQL_MAX_FX)
+			return false;
+		snprintf(out, sizeof(ed->text[0]), "PREPARE %s AS SELECT; ", tmp);
+		ed->e[ed->n].off = r->stmt_off;
+		ed->e[ed->n].len = 0;
+		ed->e[ed->n].text = out;
+		ed->n++;
+		fx = fx_add(p, FX_PREPARE, NULL, NULL);
+		if (!fx)
+			return false;
+		fx->hide = true;
+		fx->no_effect = true;
+	}
+	fx = fx_add(p, FX_DEALLOCATE, r->name, NULL);
+	if (!fx)
+		return false;
+	fx->known = true;
+	return simple ? edit_name(ed, r, "", tmp) : true;
+}
+
+static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o,
+			     const struct sql_ref *r, bool simple, int n_stmts, struct sql_plan *p,
+			     struct edits *ed)
+{
+	const struct stmt *s;
+
+	switch (r->kind) {
+	case SQL_DEALLOCATE:
+		s = o->cleared ? NULL : stmt_table_find(t, r->name);
+		if (!s || stmt_server_name(s))
+			return true; /* not ours: the server answers */
+		return plan_unnamed_deallocate(t, r, simple, n_stmts, p, ed);
+	case SQL_DEALLOCATE_ALL:
+	case SQL_DISCARD_ALL:
+		o->cleared = true;
+		return fx_add(p, r->kind == SQL_DISCARD_ALL ? FX_DISCARD_ALL : FX_DEALLOCATE_ALL, NULL,
+			      NULL) != NULL;
+	default:
+		return true; /* the app's own SQL PREPARE and EXECUTE go through as written */
+	}
+}
+
 static bool plan_ref(const struct stmt_table *t, struct overlay *o, const char *sql,
 		     const struct sql_ref *r, bool simple, bool idle, int n_stmts,
 		     struct sql_plan *p, struct edits *ed)
@@ -325,9 +415,17 @@ bool policy_sql(const struct stmt_table *t, enum shim_mode mode, const char *sql
 	ed.n = 0;
 	if (scan.overflow)
 		goto give_up;
-	for (int i = 0; i < scan.n_refs; i++)
-		if (!plan_ref(t, &o, sql, &scan.refs[i], simple, idle, scan.n_stmts, out, &ed))
+	for (int i = 0; i < scan.n_refs; i++) {
+		const struct sql_ref *r = &scan.refs[i];
+		bool ok = mode == MODE_UNNAMED
+				  ? plan_unnamed_ref(t, &o, r, simple, scan.n_stmts, out, &ed)
+				  : plan_ref(t, &o, sql, r, simple, idle, scan.n_stmts, out, &ed);
+
+		if (!ok)
 			goto give_up;
+	}
+	if (out->n_fx == 0 && ed.n == 0 && !out->bundle)
+		return false;
 	if (ed.n > 0) {
 		out->text = sqlscan_apply(sql, len, ed.e, ed.n, &out->len);
 		if (!out->text)

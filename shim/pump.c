@@ -52,8 +52,8 @@ static void lost_track(struct conn_state *cs, const char *why)
 
 static void record_prepare(struct conn_state *cs, struct op *op)
 {
-	if (!stmt_table_put(&cs->stmts, op->key, op->server, STMT_PROTOCOL, op->query,
-			    strlen(op->query), op->nparams, op->types))
+	if (!stmt_table_put(&cs->stmts, op->key, op->virtual_record ? NULL : op->server,
+			    STMT_PROTOCOL, op->query, strlen(op->query), op->nparams, op->types))
 		log_once(LOG_ONCE_NO_MEMORY, LOG_WARN,
 			 "out of memory: statement \"%s\" not recorded", op->key);
 	else
@@ -77,6 +77,8 @@ static const char *fx_tag(enum sql_fx_kind kind)
 
 static void apply_fx(struct conn_state *cs, const struct sql_fx *fx)
 {
+	if (fx->no_effect)
+		return;
 	switch (fx->kind) {
 	case FX_PREPARE:
 		if (!stmt_table_put(&cs->stmts, fx->key, fx->server, STMT_SQL, fx->body,
@@ -119,6 +121,20 @@ static bool feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **o
 	ExecStatusType st = real.PQresultStatus(r);
 
 	*out = r;
+	if (op->hide) {
+		/* the app's command after it is aborted: the app gets this error instead */
+		if (st == PGRES_FATAL_ERROR && !cs->bundle_error)
+			cs->bundle_error = r;
+		else
+			pump_clear_result(r);
+		return false;
+	}
+	if (st == PGRES_PIPELINE_ABORTED && cs->bundle_error) {
+		pump_clear_result(r);
+		*out = cs->bundle_error;
+		cs->bundle_error = NULL;
+		return true;
+	}
 	switch (op->kind) {
 	case OP_PASS:
 	case OP_SYNC:
@@ -222,7 +238,8 @@ static bool send_retry(struct conn_state *cs, struct op *op)
 
 static bool may_hide(const struct op *op)
 {
-	if (op->held || op->end_pending || (op->retry_ok && !op->retried))
+	if (op->held || op->end_pending || (op->retry_ok && !op->retried) || op->hide ||
+	    op->defer_end || op->private_sync)
 		return true;
 	if (op->kind != OP_SQL)
 		return false;
@@ -230,6 +247,22 @@ static bool may_hide(const struct op *op)
 		if (op->plan->fx[i].hide)
 			return true;
 	return false;
+}
+
+/*
+ * The Sync the shim added after a bundle of its own: the pipeline it entered
+ * for the bundle ends here, and the app's command gets its end (NULL) now.
+ */
+static bool end_bundle(struct conn_state *cs, PGresult *sync, PGresult **out)
+{
+	pump_clear_result(sync);
+	pending_pop(&cs->q, pump_clear_result);
+	pump_clear_result(cs->bundle_error);
+	cs->bundle_error = NULL;
+	if (!real.PQexitPipelineMode || !CALL_REAL(real.PQexitPipelineMode(cs->conn)))
+		log_once(LOG_ONCE_QUEUE_LOST, LOG_WARN, "could not leave the shim's own pipeline");
+	*out = NULL;
+	return true;
 }
 
 /*
@@ -252,15 +285,22 @@ static bool step(struct conn_state *cs, PGresult **out)
 		return true;
 	}
 	if (op->kind == OP_SYNC || (r && real.PQresultStatus(r) == PGRES_PIPELINE_SYNC)) {
-		if (op->kind == OP_SYNC && r && real.PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+		if (op->kind == OP_SYNC && r && real.PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+			if (op->private_sync)
+				return end_bundle(cs, r, out);
 			pending_pop(&cs->q, pump_clear_result);
-		else
+		} else {
 			lost_track(cs, r ? "unexpected sync" : "sync missing");
+		}
 		*out = r;
 		return true;
 	}
 	if (r)
 		return feed(cs, op, r, out);
+	if (op->hide || op->defer_end) {
+		pending_pop(&cs->q, pump_clear_result);
+		return false;
+	}
 	if (op->held) {
 		if (send_retry(cs, op)) {
 			pump_clear_result(op->held);
@@ -274,8 +314,29 @@ static bool step(struct conn_state *cs, PGresult **out)
 		return true;
 	}
 	pending_pop(&cs->q, pump_clear_result);
+	if (cs->bundle_error) { /* the app's command succeeded: nobody is owed it */
+		pump_clear_result(cs->bundle_error);
+		cs->bundle_error = NULL;
+	}
 	*out = NULL;
 	return true;
+}
+
+PGresult *pump_exec_finish(struct conn_state *cs)
+{
+	PGresult *r, *last = NULL;
+	ExecStatusType st;
+
+	/* libpq's PQexecFinish, reading through the pump */
+	while ((r = pump_get_result(cs)) != NULL) {
+		pump_clear_result(last);
+		last = r;
+		st = real.PQresultStatus(r);
+		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH ||
+		    real.PQstatus(cs->conn) == CONNECTION_BAD)
+			break;
+	}
+	return last;
 }
 
 PGresult *pump_get_result(struct conn_state *cs)

@@ -38,6 +38,8 @@
 	REQ(PGresult *, PQmakeEmptyPGresult, (PGconn *a, ExecStatusType b), (a, b)) \
 	REQ(int, PQfireResultCreateEvents, (PGconn *a, PGresult *b), (a, b)) \
 	OPT(PGpipelineStatus, PQpipelineStatus, (const PGconn *a), (a)) \
+	OPT(int, PQenterPipelineMode, (PGconn *a), (a)) \
+	OPT(int, PQexitPipelineMode, (PGconn *a), (a)) \
 	OPT(int, PQpipelineSync, (PGconn *a), (a)) \
 	OPT(int, PQsendPipelineSync, (PGconn *a), (a)) \
 	OPT(PGresult *, PQclosePrepared, (PGconn *a, const char *b), (a, b)) \

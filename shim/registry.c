@@ -41,6 +41,9 @@ void conn_state_reset(struct conn_state *cs)
 		clear_result(cs->stash);
 	cs->stash = NULL;
 	cs->has_stash = false;
+	if (cs->bundle_error)
+		clear_result(cs->bundle_error);
+	cs->bundle_error = NULL;
 }
 
 /* fork: the child gets the map in a consistent state and new generated names */

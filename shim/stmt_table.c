@@ -80,12 +80,12 @@ static struct srv_name *srv_find(const struct stmt_table *t, const char *name)
 
 const char *stmt_server_name(const struct stmt *s)
 {
-	return s->srv->name;
+	return s->srv ? s->srv->name : NULL;
 }
 
 bool stmt_is_renamed(const struct stmt *s)
 {
-	return strcmp(s->srv->name, s->key) != 0;
+	return s->srv && strcmp(s->srv->name, s->key) != 0;
 }
 
 const char *stmt_query(const struct stmt *s)
@@ -211,6 +211,10 @@ bool stmt_table_put(struct stmt_table *t, const char *name, const char *server_n
 
 	if (!s)
 		return false;
+	if (!server_name) {
+		n = NULL; /* virtual: recorded by the shim, nothing on the server */
+		goto replace;
+	}
 	n = srv_get(t, server_name);
 	if (!n)
 		goto free_stmt;
@@ -220,18 +224,21 @@ bool stmt_table_put(struct stmt_table *t, const char *name, const char *server_n
 		stmt_free(n->owner);
 		n->owner = NULL;
 	}
+replace:
 	old = stmt_table_find(t, name);
 	if (old) {
 		HASH_DEL(t->by_app, old);
-		if (old->srv->owner == old)
+		if (old->srv && old->srv->owner == old)
 			old->srv->owner = NULL; /* still on the server, now an orphan */
 		stmt_free(old);
 	}
 	if (!UTHASH_ADD_OK(HASH_ADD(hh, t->by_app, key[0], strlen(s->key), s)))
 		goto free_stmt;
 	s->srv = n;
-	n->owner = s;
-	n->ours = true;
+	if (n) {
+		n->owner = s;
+		n->ours = true;
+	}
 	return true;
 free_stmt:
 	stmt_free(s);
@@ -266,6 +273,10 @@ void stmt_table_remove(struct stmt_table *t, const char *name)
 {
 	struct stmt *s = stmt_table_find(t, name);
 
-	if (s)
+	if (s && s->srv) {
 		stmt_table_release(t, s->srv->name);
+	} else if (s) {
+		HASH_DEL(t->by_app, s);
+		stmt_free(s);
+	}
 }

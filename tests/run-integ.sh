@@ -14,7 +14,8 @@ source "$root/tests/lib/servers.sh"
 servers_init
 servers_start_pg
 servers_start_pgbouncer tx1 transaction 1
-export PQT_DSN=$PQT_PG_DSN PQT_BOUNCER_DSN=$PQT_BOUNCER_TX1_DSN
+servers_start_pgbouncer tx2 transaction 2
+export PQT_DSN=$PQT_PG_DSN PQT_BOUNCER_DSN=$PQT_BOUNCER_TX1_DSN PQT_BOUNCER2_DSN=$PQT_BOUNCER_TX2_DSN
 export PQT_BIN_DIR=$root/build/tests/integ
 
 pass=0
@@ -55,6 +56,74 @@ while read -r name kind doc; do
 		printf 'FAIL %-30s %s\n%s\n' "$name" "$doc" "$problem" | sed '2,$s/^/     /'
 	fi
 done < <("$bin" --list)
+
+# Real programs. shell_case NAME DOC [keep]: runs case_NAME without the shim
+# (it must fail, unless "keep") and with it (it must pass); case_NAME gets
+# "without" or "with".
+shell_case() {
+	local name=$1 doc=$2 kind=${3:-fix} problem=
+	if [ "$kind" = fix ] && "case_$name" without >"$log" 2>&1; then
+		problem="passes without the shim too: it proves nothing"$'\n'"$(cat "$log")"
+	elif ! "case_$name" with >"$log" 2>&1; then
+		problem="with the shim:"$'\n'"$(cat "$log")"
+	fi
+	if [ -z "$problem" ]; then
+		pass=$((pass + 1))
+		printf 'ok   %-30s %s%s\n' "$name" "$doc" "$([ "$kind" = fix ] && echo ' [fails without the shim]')"
+	else
+		fail=$((fail + 1))
+		printf 'FAIL %-30s %s\n%s\n' "$name" "$doc" "$problem" | sed '2,$s/^/     /'
+	fi
+}
+
+# shim_env with|without: the environment prefix for a program run
+shim_env() {
+	if [ "$1" = with ]; then echo "LD_PRELOAD=$shim"; else echo "LD_PRELOAD="; fi
+}
+
+bouncer2_uri="postgresql://postgres@127.0.0.1:$PQT_BOUNCER_TX2_PORT/postgres"
+
+# pgbench -M prepared through PgBouncer in transaction mode, 8 clients on 2
+# server connections: without the shim it logs "already exists" errors (and
+# can run another client's statement); with it, none, zero failed transactions.
+pgbench_ok() { # extra env..., then the connection string last
+	local out rc=0
+	out=$(env "$@" 2>&1) || rc=$?
+	echo "$out" | grep -E '^(tps|number of failed|pgbench: error)' | sort | uniq -c
+	[ "$rc" -eq 0 ] || return 1
+	! grep -q 'error' <<<"$out" || return 1
+	grep -q '^number of failed transactions: 0 ' <<<"$out"
+}
+pgbench_cmd=(timeout 60 pgbench -n -M prepared -c 8 -j 2 -T 3 -f "$root/tests/integ/pgbench_multi.sql")
+case_pgbench_unnamed_env() {
+	pgbench_ok "$(shim_env "$1")" PQSHIM_MODE=unnamed "${pgbench_cmd[@]}" "$PQT_BOUNCER_TX2_DSN"
+}
+case_pgbench_unnamed_uri() {
+	pgbench_ok "$(shim_env "$1")" "${pgbench_cmd[@]}" "$bouncer2_uri?pgbouncer=true&connection_limit=1"
+}
+case_psql_prisma_url() {
+	local out
+	out=$(env "$(shim_env "$1")" psql -X -At -d "$bouncer2_uri?pgbouncer=true&connection_limit=1&pool_timeout=5" \
+		-c "select 'connected'" 2>&1) || { echo "$out"; return 1; }
+	echo "$out"
+	[ "$out" = connected ]
+}
+case_psql_gdesc() {
+	local out
+	out=$(printf '%s\n' "select 1 as one, 'x'::text as two \\gdesc" "select 2 as three \\gdesc" \
+		"select 3 as four \\gdesc" | env "$(shim_env "$1")" PQSHIM_MODE=unnamed \
+		psql -X -At -v ON_ERROR_STOP=1 -d "$PQT_BOUNCER_TX2_DSN" 2>&1) || { echo "$out"; return 1; }
+	echo "$out"
+	[ "$(echo "$out" | tr '\n' ' ')" = "one|integer two|text three|integer four|integer " ]
+}
+
+pgbench -i -s 1 -q >/dev/null 2>&1
+shell_case pgbench_unnamed_env "pgbench -M prepared -c 8 -j 2 through PgBouncer transaction mode, PQSHIM_MODE=unnamed"
+shell_case pgbench_unnamed_uri "the same, unnamed mode chosen by ?pgbouncer=true&connection_limit=1 in the URL"
+shell_case psql_prisma_url "psql with a Prisma-style URL (pgbouncer=true, connection_limit, pool_timeout)"
+# one client alone keeps landing on the same server connection, so this one
+# only shows psql works in unnamed mode; unnamed_gdesc forces the other connection
+shell_case psql_gdesc "psql \\gdesc in unnamed mode through PgBouncer transaction mode" keep
 
 echo "integration: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

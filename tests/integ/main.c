@@ -8,7 +8,8 @@
 #include "cases.h"
 
 static const struct pqt_case *const *groups[] = { cases_prepare_list, cases_sql_list,
-						  cases_async_list, cases_conn_list };
+						  cases_async_list, cases_conn_list,
+						  cases_unnamed_list };
 
 int main(int argc, char **argv)
 {

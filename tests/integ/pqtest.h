@@ -30,6 +30,8 @@ struct pqt_case {
 
 /* Connects to PQT_DSN (direct PostgreSQL) or, with via_bouncer, PQT_BOUNCER_DSN. */
 PGconn *pqt_connect(bool via_bouncer);
+/* Connects to the connection string in the environment variable env. */
+PGconn *pqt_connect_to(const char *env);
 /* Status check that prints the server's message when it does not match. */
 bool pqt_status(PGresult *r, ExecStatusType want);
 /* The SQLSTATE of r ("" when none). */

@@ -7,11 +7,16 @@
 
 PGconn *pqt_connect(bool via_bouncer)
 {
-	const char *dsn = getenv(via_bouncer ? "PQT_BOUNCER_DSN" : "PQT_DSN");
+	return pqt_connect_to(via_bouncer ? "PQT_BOUNCER_DSN" : "PQT_DSN");
+}
+
+PGconn *pqt_connect_to(const char *env)
+{
+	const char *dsn = getenv(env);
 	PGconn *conn;
 
 	if (!dsn) {
-		fprintf(stderr, "  %s is not set\n", via_bouncer ? "PQT_BOUNCER_DSN" : "PQT_DSN");
+		fprintf(stderr, "  %s is not set\n", env);
 		return NULL;
 	}
 	conn = PQconnectdb(dsn);
