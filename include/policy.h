@@ -43,6 +43,8 @@ struct prep_plan {
  * commands of the pipeline run after it, so it counts as there.
  */
 struct prep_inflight {
+	bool changed; /* a DEALLOCATE, DISCARD ALL, Close or SQL PREPARE of the name is in
+			 flight instead: what the name will mean is not known here */
 	const char *server;
 	const char *query;
 	int nparams;

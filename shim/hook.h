@@ -26,11 +26,18 @@ static inline struct conn_state *hook_state(PGconn *conn)
 	return cs && cs->mode != MODE_OFF ? cs : NULL;
 }
 
-/* For a synchronous call: results still pending are read first, as libpq does. */
-static inline void hook_sync_start(struct conn_state *cs)
+/*
+ * The state for a synchronous call, after reading what is still pending as
+ * libpq does first; NULL: pass the call through.
+ */
+static inline struct conn_state *hook_sync_state(PGconn *conn)
 {
-	if (pump_active(cs))
-		pump_drain(cs);
+	struct conn_state *cs = hook_state(conn);
+
+	if (cs && (pump_active(cs) || real.PQtransactionStatus(conn) == PQTRANS_ACTIVE) &&
+	    !pump_drain(cs))
+		return NULL;
+	return cs;
 }
 
 /* Not in a transaction block and not in a pipeline: a failed command has no side effect. */

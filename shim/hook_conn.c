@@ -132,13 +132,16 @@ PQSHIM_EXPORT PGconn *PQsetdbLogin(const char *host, const char *port, const cha
 PQSHIM_EXPORT PostgresPollingStatusType PQconnectPoll(PGconn *conn)
 {
 	PostgresPollingStatusType st;
+	bool was_up;
 
 	if (!real_ready())
 		return PGRES_POLLING_FAILED;
 	if (guard_active())
 		return real.PQconnectPoll(conn);
+	/* polling a connection that is already up returns OK at once: same session */
+	was_up = real.PQstatus(conn) == CONNECTION_OK;
 	st = CALL_REAL(real.PQconnectPoll(conn));
-	if (st == PGRES_POLLING_OK)
+	if (st == PGRES_POLLING_OK && !was_up)
 		registry_new_session(conn);
 	return st;
 }
@@ -164,13 +167,16 @@ PQSHIM_EXPORT int PQresetStart(PGconn *conn)
 PQSHIM_EXPORT PostgresPollingStatusType PQresetPoll(PGconn *conn)
 {
 	PostgresPollingStatusType st;
+	bool was_up;
 
 	if (!real_ready())
 		return PGRES_POLLING_FAILED;
 	if (guard_active())
 		return real.PQresetPoll(conn);
+	/* polling a connection that is already up returns OK at once: same session */
+	was_up = real.PQstatus(conn) == CONNECTION_OK;
 	st = CALL_REAL(real.PQresetPoll(conn));
-	if (st == PGRES_POLLING_OK)
+	if (st == PGRES_POLLING_OK && !was_up)
 		registry_new_session(conn);
 	return st;
 }

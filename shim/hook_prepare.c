@@ -38,7 +38,6 @@ static PGresult *prepare_sync(struct conn_state *cs, const char *name, const cha
 	struct prep_plan plan;
 	PGresult *r;
 
-	hook_sync_start(cs);
 	switch (policy_prepare(&cs->stmts, cs->mode, name, query, nparams, types,
 			       hook_idle(conn, conn_in_pipeline(conn)), NULL, &plan)) {
 	case PREP_PASS:
@@ -105,7 +104,8 @@ static int prepare_async(struct conn_state *cs, const char *name, const char *qu
 	if (!op || !op_set_statement(op, query, nparams, types)) {
 		op_free(op, pump_clear_result);
 		log_once(LOG_ONCE_NO_MEMORY, LOG_WARN, "out of memory: passing calls through untouched");
-		return CALL_REAL(real.PQsendPrepare(conn, name, query, nparams, types));
+		return hook_track_pass(cs, pipeline,
+				       CALL_REAL(real.PQsendPrepare(conn, name, query, nparams, types)));
 	}
 	snprintf(op->key, sizeof(op->key), "%.*s", (int)names_server_len(name), name);
 	strcpy(op->server, plan.server_name);
@@ -136,7 +136,7 @@ PQSHIM_EXPORT PGresult *PQprepare(PGconn *conn, const char *name, const char *qu
 
 	if (!real_ready())
 		return NULL;
-	if (!(cs = hook_state(conn)))
+	if (!(cs = hook_sync_state(conn)))
 		return CALL_REAL(real.PQprepare(conn, name, query, nparams, types));
 	return prepare_sync(cs, name, query, nparams, types);
 }

@@ -130,9 +130,8 @@ PQSHIM_EXPORT PGresult *PQexec(PGconn *conn, const char *sql)
 
 	if (!real_ready())
 		return NULL;
-	if (!(cs = hook_state(conn)))
+	if (!(cs = hook_sync_state(conn)))
 		return CALL_REAL(real.PQexec(conn, sql));
-	hook_sync_start(cs);
 	if (conn_in_pipeline(conn) || !(op = plan_sql(cs, sql, true, false)))
 		return CALL_REAL(real.PQexec(conn, sql));
 	if (!send_planned(cs, op, sql, NULL))
@@ -172,12 +171,11 @@ PQSHIM_EXPORT PGresult *PQexecParams(PGconn *conn, const char *sql, int n, const
 
 	if (!real_ready())
 		return NULL;
-	if (!(cs = hook_state(conn)))
+	if (!(cs = hook_sync_state(conn)))
 		return CALL_REAL(real.PQexecParams(conn, sql, n, types, values, lengths, formats,
 						   result_format));
 	struct params p = { n, types, values, lengths, formats, result_format };
 
-	hook_sync_start(cs);
 	if (conn_in_pipeline(conn) || !(op = plan_sql(cs, sql, false, false)))
 		return CALL_REAL(real.PQexecParams(conn, sql, n, types, values, lengths, formats,
 						   result_format));

@@ -23,7 +23,24 @@ int hook_track_pass(struct conn_state *cs, bool pipeline, int sent)
 	return sent;
 }
 
-/* The latest prepare of name still waiting for its answer in this pipeline. */
+/* True when op, sent earlier in this pipeline, changes what `name` means. */
+static bool touches(const struct op *op, const char *name)
+{
+	const struct sql_fx *fx;
+
+	if (op->kind == OP_CLOSE)
+		return strncmp(op->key, name, STMT_NAME_MAX) == 0;
+	if (op->kind != OP_SQL)
+		return false;
+	for (int i = 0; i < op->plan->n_fx; i++) {
+		fx = &op->plan->fx[i];
+		if (fx->kind == FX_DEALLOCATE_ALL || fx->kind == FX_DISCARD_ALL ||
+		    (!fx->no_effect && strncmp(fx->key, name, STMT_NAME_MAX) == 0))
+			return true;
+	}
+	return false;
+}
+
 bool hook_inflight(struct conn_state *cs, const char *name, struct prep_inflight *out)
 {
 	const struct op *found = NULL;
@@ -31,11 +48,13 @@ bool hook_inflight(struct conn_state *cs, const char *name, struct prep_inflight
 	if (!name)
 		return false;
 	for (const struct op *op = cs->q.head; op; op = op->next)
-		if ((op->kind == OP_PREPARE || op->kind == OP_STANDIN) &&
-		    strncmp(op->key, name, STMT_NAME_MAX) == 0)
+		if (((op->kind == OP_PREPARE || op->kind == OP_STANDIN) &&
+		     strncmp(op->key, name, STMT_NAME_MAX) == 0) ||
+		    touches(op, name))
 			found = op;
 	if (!found)
 		return false;
+	out->changed = found->kind != OP_PREPARE && found->kind != OP_STANDIN;
 	out->server = found->server;
 	out->query = found->query;
 	out->nparams = found->nparams;
@@ -92,6 +111,17 @@ static int send_describe_bundle(struct conn_state *cs, const struct prep_infligh
 	return bundle_end(&b);
 }
 
+/*
+ * The server says the app's statement is not there (a pooler or a function
+ * dropped it): forget it, so the app's re-prepare really prepares it.
+ */
+static void forget_if_missing(struct conn_state *cs, const char *name, const PGresult *r)
+{
+	if (cs && cs->mode == MODE_DEDUPE && name && result_has_sqlstate(r, "26000") &&
+	    stmt_table_find(&cs->stmts, name))
+		stmt_table_remove(&cs->stmts, name);
+}
+
 /* The server's name for the app's statement name (see policy_map_name). */
 static const char *map(struct conn_state *cs, const char *name, char buf[SERVER_NAME_BUF])
 {
@@ -111,12 +141,12 @@ PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 
 	struct prep_inflight t;
 	struct types_buf tb;
+	const char *server = name;
 	PGresult *r;
 
 	if (!real_ready())
 		return NULL;
-	if ((cs = hook_state(conn))) {
-		hook_sync_start(cs);
+	if ((cs = hook_sync_state(conn))) {
 		if (unnamed_text(cs, name, &t)) {
 			/* Parse + Bind + Execute under one Sync: what every pooler carries */
 			r = CALL_REAL(real.PQexecParams(conn, t.query, n, pad_types(&t, n, &tb), values,
@@ -124,9 +154,11 @@ PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 			free(tb.heap);
 			return r;
 		}
-		name = map(cs, name, buf);
+		server = map(cs, name, buf);
 	}
-	return CALL_REAL(real.PQexecPrepared(conn, name, n, values, lengths, formats, result_format));
+	r = CALL_REAL(real.PQexecPrepared(conn, server, n, values, lengths, formats, result_format));
+	forget_if_missing(cs, name, r);
+	return r;
 }
 
 PQSHIM_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *name, int n,
@@ -161,13 +193,13 @@ PQSHIM_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *name)
 	struct conn_state *cs;
 	char buf[SERVER_NAME_BUF];
 	struct prep_inflight t;
+	const char *server = name;
 	PGresult *r;
 	int sent;
 
 	if (!real_ready())
 		return NULL;
-	if ((cs = hook_state(conn))) {
-		hook_sync_start(cs);
+	if ((cs = hook_sync_state(conn))) {
 		if (!conn_in_pipeline(conn) && unnamed_text(cs, name, &t)) {
 			sent = send_describe_bundle(cs, &t);
 			if (sent >= 0)
@@ -177,12 +209,13 @@ PQSHIM_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *name)
 			if (real.PQresultStatus(r) != PGRES_COMMAND_OK)
 				return r;
 			pump_clear_result(r);
-			name = "";
-		} else {
-			name = map(cs, name, buf);
+			return CALL_REAL(real.PQdescribePrepared(conn, ""));
 		}
+		server = map(cs, name, buf);
 	}
-	return CALL_REAL(real.PQdescribePrepared(conn, name));
+	r = CALL_REAL(real.PQdescribePrepared(conn, server));
+	forget_if_missing(cs, name, r);
+	return r;
 }
 
 PQSHIM_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *name)
@@ -247,10 +280,8 @@ PQSHIM_EXPORT PGresult *PQclosePrepared(PGconn *conn, const char *name)
 
 	if (!real_ready() || !real.PQclosePrepared)
 		return NULL; /* what libpq 17 returns when it cannot send */
-	if ((cs = hook_state(conn))) {
-		hook_sync_start(cs);
+	if ((cs = hook_sync_state(conn)))
 		server = close_name(cs, name, buf);
-	}
 	r = CALL_REAL(real.PQclosePrepared(conn, server));
 	if (cs && name && name[0] && real.PQresultStatus(r) == PGRES_COMMAND_OK)
 		forget(cs, name, server);
@@ -266,8 +297,11 @@ PQSHIM_EXPORT int PQsendClosePrepared(PGconn *conn, const char *name)
 
 	if (!real_ready() || !real.PQsendClosePrepared)
 		return 0;
-	if (!(cs = hook_state(conn)) || !name || !name[0])
+	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendClosePrepared(conn, name));
+	if (!name || !name[0])
+		return hook_track_pass(cs, conn_in_pipeline(conn),
+				       CALL_REAL(real.PQsendClosePrepared(conn, name)));
 	server = close_name(cs, name, buf);
 	op = op_new(OP_CLOSE);
 	if (!op)

@@ -49,7 +49,13 @@ enum prep_action policy_prepare(const struct stmt_table *t, enum shim_mode mode,
 		return out->action = PREP_UNNAMED; /* the app's "" too: it is our scratch space now */
 	if (!name[0])
 		return PREP_PASS;
-	if (inflight) {
+	if (inflight && inflight->changed && mode == MODE_DEDUPE) {
+		/* a fresh name is right whatever the commands ahead of it do */
+		if (!policy_new_name(t, out->server_name))
+			return PREP_PASS;
+		return out->action = PREP_RENAME;
+	}
+	if (inflight && !inflight->changed) {
 		if (inflight->nparams == nparams && strcmp(inflight->query, query) == 0 &&
 		    same_types(nparams, inflight->types, types)) {
 			copy_name(out->server_name, inflight->server);
@@ -87,7 +93,7 @@ const char *policy_map_name(const struct stmt_table *t, enum shim_mode mode, con
 
 	if (mode == MODE_OFF || !name || !name[0])
 		return name;
-	if (inflight)
+	if (inflight && !inflight->changed)
 		return inflight->server;
 	s = stmt_table_find(t, name);
 	if (s)
@@ -109,11 +115,12 @@ bool policy_unnamed_text(const struct stmt_table *t, const char *name,
 		return false;
 	if (inflight) {
 		*out = *inflight;
-		return true;
+		return !inflight->changed;
 	}
 	s = stmt_table_find(t, name);
 	if (!s || stmt_server_name(s))
 		return false;
+	out->changed = false;
 	out->server = "";
 	out->query = stmt_query(s);
 	out->nparams = stmt_nparams(s);
@@ -131,6 +138,7 @@ struct overlay {
 	struct {
 		const char *key;
 		const char *server; /* NULL: gone */
+		const char *dropped; /* when gone: the server name that went */
 		const struct sql_fx *fx;
 	} e[SQL_MAX_FX];
 };
@@ -138,6 +146,7 @@ struct overlay {
 struct view {
 	bool found;
 	bool gone;
+	const char *dropped;       /* when gone */
 	const char *server;        /* when found */
 	const struct stmt *s;      /* when found in the table */
 	const struct sql_fx *fx;   /* when prepared earlier in this text */
@@ -153,6 +162,7 @@ static struct view look(const struct stmt_table *t, const struct overlay *o, con
 		v.found = o->e[i].server != NULL;
 		v.gone = !v.found;
 		v.server = o->e[i].server;
+		v.dropped = o->e[i].dropped;
 		v.fx = o->e[i].fx;
 		return v;
 	}
@@ -171,6 +181,7 @@ static void overlay_set(struct overlay *o, const char *key, const char *server,
 	if (o->n < SQL_MAX_FX) {
 		o->e[o->n].key = key;
 		o->e[o->n].server = server;
+		o->e[o->n].dropped = NULL;
 		o->e[o->n].fx = fx;
 		o->n++;
 	}
@@ -241,6 +252,20 @@ static struct sql_fx *fx_add(struct sql_plan *p, enum sql_fx_kind kind, const ch
 	if (server)
 		copy_name(fx->server, server);
 	return fx;
+}
+
+/*
+ * The app has given `name` up, but the server still holds a statement of
+ * that name that the shim renamed away from: the app must not reach it.
+ */
+static bool gave_up(const struct stmt_table *t, const struct overlay *o, const struct view *v,
+		    const char *name)
+{
+	if (v->found || o->cleared)
+		return false;
+	if (v->gone) /* deallocated earlier in this text: under another server name? */
+		return v->dropped && strcmp(v->dropped, name) != 0 && stmt_table_taken(t, name);
+	return stmt_table_is_stale(t, name);
 }
 
 static bool plan_prepare(const struct stmt_table *t, struct overlay *o, const char *sql,
@@ -366,18 +391,20 @@ static bool plan_ref(const struct stmt_table *t, struct overlay *o, const char *
 		v = look(t, o, r->name);
 		if (v.found && strcmp(v.server, r->name) != 0)
 			return edit_name(ed, r, "", v.server);
-		if (!v.found && !v.gone && !o->cleared && stmt_table_is_stale(t, r->name))
+		if (gave_up(t, o, &v, r->name))
 			return edit_name(ed, r, "", NAMES_GONE);
 		return true;
 	case SQL_DEALLOCATE:
 		v = look(t, o, r->name);
-		if (!v.found && !v.gone && !o->cleared && stmt_table_is_stale(t, r->name))
+		if (gave_up(t, o, &v, r->name))
 			return edit_name(ed, r, "", NAMES_GONE);
 		fx = fx_add(p, FX_DEALLOCATE, r->name, v.found ? v.server : r->name);
 		if (!fx)
 			return false;
 		fx->known = v.found;
 		overlay_set(o, fx->key, NULL, NULL);
+		if (o->n > 0 && strcmp(o->e[o->n - 1].key, fx->key) == 0)
+			o->e[o->n - 1].dropped = fx->server;
 		if (v.found && strcmp(v.server, r->name) != 0)
 			return edit_name(ed, r, "", v.server);
 		return true;
@@ -403,7 +430,15 @@ bool policy_sql(const struct stmt_table *t, enum shim_mode mode, const char *sql
 	static __thread struct edits ed;
 	size_t len;
 
-	memset(out, 0, offsetof(struct sql_plan, fx));
+	/* the header only: fx[] is large and filled as effects are added */
+	out->text = NULL;
+	out->len = 0;
+	out->n_fx = 0;
+	out->retry_on_dup = false;
+	out->untracked = false;
+	out->name_off = out->name_len = 0;
+	out->bundle = false;
+	out->bundle_name[0] = '\0';
 	if (mode == MODE_OFF || !sql)
 		return false;
 	len = strlen(sql);

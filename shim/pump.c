@@ -142,12 +142,14 @@ static bool feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **o
 	case OP_PREPARE:
 		if (st == PGRES_COMMAND_OK) {
 			record_prepare(cs, op);
-		} else if (op->retry_ok && !op->retried &&
+		} else if (!op->virtual_record &&
 			   result_has_sqlstate(r, SQLSTATE_DUPLICATE_PSTATEMENT)) {
 			/* another client's statement of that name is on this server session */
 			stmt_table_mark_taken(&cs->stmts, op->server);
-			op->held = r;
-			return false;
+			if (op->retry_ok && !op->retried) {
+				op->held = r;
+				return false;
+			}
 		}
 		return true;
 	case OP_STANDIN:
@@ -158,12 +160,13 @@ static bool feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **o
 				pump_clear_result(r);
 				*out = ok;
 			}
-		} else if (op->retry_ok && !op->retried &&
-			   result_has_sqlstate(r, SQLSTATE_UNDEFINED_PSTATEMENT)) {
-			/* the server lost it behind our back: prepare it for real */
+		} else if (result_has_sqlstate(r, SQLSTATE_UNDEFINED_PSTATEMENT)) {
+			/* the server lost it behind our back: forget it, and prepare it for real */
 			stmt_table_remove(&cs->stmts, op->key);
-			op->held = r;
-			return false;
+			if (op->retry_ok && !op->retried) {
+				op->held = r;
+				return false;
+			}
 		}
 		return true;
 	case OP_CLOSE:
@@ -366,6 +369,13 @@ int pump_is_busy(struct conn_state *cs)
 		if (!may_hide(cs->q.head))
 			return 0;
 		if (step(cs, &r)) {
+			/*
+			 * Outside pipeline mode libpq is idle once a command has ended and
+			 * gives its own NULL; keeping ours would hand it to the app's next
+			 * command instead.
+			 */
+			if (!r && !conn_in_pipeline(cs->conn))
+				return CALL_REAL(real.PQisBusy(cs->conn));
 			cs->stash = r;
 			cs->has_stash = true;
 			return 0;
@@ -374,23 +384,39 @@ int pump_is_busy(struct conn_state *cs)
 	return CALL_REAL(real.PQisBusy(cs->conn));
 }
 
-void pump_drain(struct conn_state *cs)
+bool pump_drain(struct conn_state *cs)
 {
 	PGresult *r;
 	ExecStatusType st;
 
 	if (conn_in_pipeline(cs->conn))
-		return; /* libpq refuses synchronous calls there, with its own error */
+		return true; /* libpq refuses synchronous calls there, with its own error */
 	while (pump_active(cs)) {
 		r = pump_get_result(cs);
 		if (!r)
 			continue;
 		st = real.PQresultStatus(r);
 		pump_clear_result(r);
-		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH ||
-		    real.PQstatus(cs->conn) == CONNECTION_BAD)
-			break; /* libpq's own drain deals with these */
+		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+			pending_clear(&cs->q, pump_clear_result);
+			return false; /* libpq's own drain deals with these */
+		}
+		if (real.PQstatus(cs->conn) == CONNECTION_BAD)
+			break;
 	}
 	/* whatever is left, libpq finishes on its own: its effects are unknown */
 	pending_clear(&cs->q, pump_clear_result);
+	/* results of commands the shim did not queue: discarded, as PQexecStart does */
+	while (real.PQtransactionStatus(cs->conn) == PQTRANS_ACTIVE) {
+		r = CALL_REAL(real.PQgetResult(cs->conn));
+		if (!r)
+			break;
+		st = real.PQresultStatus(r);
+		pump_clear_result(r);
+		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
+			return false; /* libpq ends or refuses the COPY in its own words */
+		if (real.PQstatus(cs->conn) == CONNECTION_BAD)
+			break;
+	}
+	return true;
 }

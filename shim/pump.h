@@ -19,8 +19,12 @@ PGresult *pump_get_result(struct conn_state *cs);
 int pump_is_busy(struct conn_state *cs);
 /* After sending a synchronous call's command(s): every result, the last one kept. */
 PGresult *pump_exec_finish(struct conn_state *cs);
-/* Before a synchronous call: read and discard what is pending, as libpq would. */
-void pump_drain(struct conn_state *cs);
+/*
+ * Before a synchronous call: read and discard what is pending, as libpq's
+ * PQexecStart would. False when a COPY is in progress: the call must then
+ * pass through untouched, so libpq ends or refuses it in its own words.
+ */
+bool pump_drain(struct conn_state *cs);
 /* True when the pump must see this connection's results. */
 static inline bool pump_active(const struct conn_state *cs)
 {
