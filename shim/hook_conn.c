@@ -56,7 +56,8 @@ PQSHIM_EXPORT PGconn *PQconnectdb(const char *conninfo)
 
 	if (!real_ready())
 		return NULL;
-	conn = CALL_REAL(real.PQconnectdb(rewrite(conninfo, &rw, &o)));
+	conninfo = rewrite(conninfo, &rw, &o); /* before CALL_REAL: it checks the guard */
+	conn = CALL_REAL(real.PQconnectdb(conninfo));
 	free(rw);
 	return fresh(conn, &o);
 }
@@ -69,7 +70,8 @@ PQSHIM_EXPORT PGconn *PQconnectStart(const char *conninfo)
 
 	if (!real_ready())
 		return NULL;
-	conn = CALL_REAL(real.PQconnectStart(rewrite(conninfo, &rw, &o)));
+	conninfo = rewrite(conninfo, &rw, &o); /* before CALL_REAL: it checks the guard */
+	conn = CALL_REAL(real.PQconnectStart(conninfo));
 	free(rw);
 	return fresh(conn, &o);
 }
