@@ -19,7 +19,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ishim $(PG_CFLA
 
 # pure modules: no libpq calls, unit-tested on their own
 CORE     := sqlscan stmt_table names policy config pending conninfo
-HOOKS    := real log registry pump bundle hook_prepare hook_stmt hook_sql hook_result hook_conn
+HOOKS    := real log stats registry pump bundle hook_prepare hook_stmt hook_sql hook_result hook_conn
 CORE_O   := $(CORE:%=$(B)/shim/%.o)
 SHIM_O   := $(CORE_O) $(HOOKS:%=$(B)/shim/%.o)
 
@@ -28,6 +28,9 @@ INTEG_SRC := $(wildcard tests/integ/*.c)
 INTEG    := $(B)/tests/integ/pqtest
 
 .PHONY: all test unit integ check-exports install uninstall demo clean deps
+
+# Fragments add their own targets; EXTRA_TESTS names targets `make test` runs too.
+EXTRA_TESTS :=
 
 all: $(B)/libpqshim.so
 
@@ -73,7 +76,7 @@ integ: all $(INTEG) $(B)/tests/integ/ext_local.so $(B)/tests/integ/rtld_main
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory check-exports unit integ
+	@$(MAKE) --no-print-directory check-exports unit integ $(EXTRA_TESTS)
 
 $(B)/demo/reprepare: tests/demo/reprepare.c
 	@mkdir -p $(@D)
@@ -93,3 +96,5 @@ uninstall:
 
 clean:
 	rm -rf $(B)
+
+include $(sort $(wildcard mk/*.mk))

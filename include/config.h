@@ -26,6 +26,8 @@ struct config {
 	const char *mode_source; /* the variable that chose the mode, or "default" */
 	enum log_level log_level;
 	char log_file[512]; /* "" = stderr */
+	bool stats;         /* one summary line at exit */
+	char stats_file[512]; /* JSON counters at exit ("%p" becomes the pid), "" = none */
 	int n_warnings;
 	char warnings[4][160];
 };

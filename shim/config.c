@@ -98,14 +98,29 @@ static bool parse_log(struct config *cfg, const char *value)
 	return true;
 }
 
-static bool parse_log_file(struct config *cfg, const char *value)
+static bool copy_path(char *dst, size_t size, const char *value)
 {
 	size_t n = strlen(value);
 
-	if (n >= sizeof(cfg->log_file))
+	if (n >= size)
 		return false;
-	memcpy(cfg->log_file, value, n + 1);
+	memcpy(dst, value, n + 1);
 	return true;
+}
+
+static bool parse_log_file(struct config *cfg, const char *value)
+{
+	return copy_path(cfg->log_file, sizeof(cfg->log_file), value);
+}
+
+static bool parse_stats(struct config *cfg, const char *value)
+{
+	return config_parse_bool(value, &cfg->stats);
+}
+
+static bool parse_stats_file(struct config *cfg, const char *value)
+{
+	return copy_path(cfg->stats_file, sizeof(cfg->stats_file), value);
 }
 
 const struct config_var config_vars[] = {
@@ -123,6 +138,12 @@ const struct config_var config_vars[] = {
 	  "how much the shim logs (never passwords or parameter values)", parse_log },
 	{ "PQSHIM_LOG_FILE", "path", "(stderr)",
 	  "append log lines to this file instead of stderr", parse_log_file },
+	{ "PQSHIM_STATS", "true | false", "false",
+	  "log one line of counters at exit (prepares seen, answered locally, renamed, ...)",
+	  parse_stats },
+	{ "PQSHIM_STATS_FILE", "path", "(none)",
+	  "write the counters as JSON to this file at exit, atomically; %p becomes the pid",
+	  parse_stats_file },
 };
 const size_t config_n_vars = sizeof(config_vars) / sizeof(config_vars[0]);
 

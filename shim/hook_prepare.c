@@ -3,6 +3,7 @@
 
 #include "hook.h"
 #include "log.h"
+#include "stats.h"
 
 /* A re-prepare can be answered without the server only where libpq would send it. */
 static bool can_answer_locally(PGconn *conn)
@@ -11,6 +12,18 @@ static bool can_answer_locally(PGconn *conn)
 
 	return real.PQstatus(conn) == CONNECTION_OK && !conn_in_pipeline(conn) &&
 	       (ts == PQTRANS_IDLE || ts == PQTRANS_INTRANS);
+}
+
+static void count(enum prep_action action)
+{
+	static const int what[] = { [PREP_PASS] = -1, [PREP_SEND] = -1, [PREP_DUP] = ST_LOCAL,
+				    [PREP_RENAME] = ST_RENAMED, [PREP_UNNAMED] = ST_UNNAMED };
+
+	if (action == PREP_PASS)
+		return;
+	stats_add(ST_PREPARES);
+	if (what[action] >= 0)
+		stats_add((enum stat_id)what[action]);
 }
 
 /* server NULL: unnamed mode's virtual record */
@@ -24,6 +37,7 @@ static void record(struct conn_state *cs, const char *name, const char *server,
 
 static void hint_in_block(const char *name)
 {
+	stats_add(ST_PASSED);
 	log_once(LOG_ONCE_IN_BLOCK_HINT, LOG_WARN,
 		 "statement \"%s\" already exists on the server connection, inside a transaction "
 		 "block where the shim cannot retry; if a pooler shares server connections, see "
@@ -37,9 +51,12 @@ static PGresult *prepare_sync(struct conn_state *cs, const char *name, const cha
 	PGconn *conn = cs->conn;
 	struct prep_plan plan;
 	PGresult *r;
+	enum prep_action action = policy_prepare(&cs->stmts, cs->mode, name, query, nparams, types,
+						 hook_idle(conn, conn_in_pipeline(conn)), NULL,
+						 &plan);
 
-	switch (policy_prepare(&cs->stmts, cs->mode, name, query, nparams, types,
-			       hook_idle(conn, conn_in_pipeline(conn)), NULL, &plan)) {
+	count(action);
+	switch (action) {
 	case PREP_PASS:
 		return CALL_REAL(real.PQprepare(conn, name, query, nparams, types));
 	case PREP_DUP:
@@ -69,6 +86,8 @@ static PGresult *prepare_sync(struct conn_state *cs, const char *name, const cha
 		if (!policy_new_name(&cs->stmts, plan.server_name))
 			return r;
 		pump_clear_result(r);
+		stats_add(ST_RETRIED);
+		stats_add(ST_RENAMED);
 		log_msg(LOG_INFO, "statement \"%s\" already exists on the server: prepared as \"%s\"",
 			name, plan.server_name);
 		r = CALL_REAL(real.PQprepare(conn, plan.server_name, query, nparams, types));
@@ -89,8 +108,12 @@ static int prepare_async(struct conn_state *cs, const char *name, const char *qu
 	struct op *op;
 	int sent;
 
-	switch (policy_prepare(&cs->stmts, cs->mode, name, query, nparams, types,
-			       hook_idle(conn, pipeline), in_flight ? &inflight : NULL, &plan)) {
+	enum prep_action action = policy_prepare(&cs->stmts, cs->mode, name, query, nparams, types,
+						 hook_idle(conn, pipeline),
+						 in_flight ? &inflight : NULL, &plan);
+
+	count(action);
+	switch (action) {
 	case PREP_PASS:
 		return hook_track_pass(cs, pipeline,
 				       CALL_REAL(real.PQsendPrepare(conn, name, query, nparams, types)));

@@ -13,6 +13,7 @@
 #include "bundle.h"
 #include "hook.h"
 #include "log.h"
+#include "stats.h"
 
 static bool std_strings(PGconn *conn)
 {
@@ -53,6 +54,8 @@ static struct op *plan_sql(struct conn_state *cs, const char *sql, bool simple, 
 	}
 	op->plan = plan;
 	op->retry_ok = plan->retry_on_dup;
+	if (plan->text || plan->bundle)
+		stats_add(ST_SQL_REWRITTEN);
 	return op;
 }
 

@@ -8,6 +8,7 @@
 #include "bundle.h"
 #include "hook.h"
 #include "log.h"
+#include "stats.h"
 
 int hook_track_pass(struct conn_state *cs, bool pipeline, int sent)
 {
@@ -71,7 +72,10 @@ static bool unnamed_text(struct conn_state *cs, const char *name, struct prep_in
 	if (cs->mode != MODE_UNNAMED)
 		return false;
 	in_flight = cs->q.head && conn_in_pipeline(cs->conn) && hook_inflight(cs, name, &inflight);
-	return policy_unnamed_text(&cs->stmts, name, in_flight ? &inflight : NULL, out);
+	if (!policy_unnamed_text(&cs->stmts, name, in_flight ? &inflight : NULL, out))
+		return false;
+	stats_add(ST_UNNAMED);
+	return true;
 }
 
 /*

@@ -86,6 +86,16 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_force(const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_once(&open_once, open_dest);
+	va_start(ap, fmt);
+	emit(LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
 void log_once(enum log_once_id id, enum log_level level, const char *fmt, ...)
 {
 	va_list ap;

@@ -23,6 +23,8 @@ enum log_once_id {
 
 bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Logged whatever PQSHIM_LOG says (the exit report the user asked for). */
+void log_force(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_once(enum log_once_id id, enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

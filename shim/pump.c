@@ -6,6 +6,7 @@
 #include "log.h"
 #include "pump.h"
 #include "real.h"
+#include "stats.h"
 
 #define SQLSTATE_DUPLICATE_PSTATEMENT "42P05"
 #define SQLSTATE_UNDEFINED_PSTATEMENT "26000"
@@ -150,6 +151,7 @@ static bool feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **o
 				op->held = r;
 				return false;
 			}
+			stats_add(ST_PASSED);
 		}
 		return true;
 	case OP_STANDIN:
@@ -306,6 +308,7 @@ static bool step(struct conn_state *cs, PGresult **out)
 	}
 	if (op->held) {
 		if (send_retry(cs, op)) {
+			stats_add(ST_RETRIED);
 			pump_clear_result(op->held);
 			op->held = NULL;
 			return false;

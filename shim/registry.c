@@ -105,8 +105,8 @@ static struct conn_state *lookup(PGconn *conn, bool create)
 			log_once(LOG_ONCE_NO_MEMORY, LOG_WARN,
 				 "out of memory: passing calls through untouched");
 		else
-			log_once(LOG_ONCE_ACTIVE, LOG_INFO, "active in %s mode (PQSHIM_MODE)",
-				 config_mode_name(cs->mode));
+			log_once(LOG_ONCE_ACTIVE, LOG_INFO, "active; %s mode (%s)",
+				 config_mode_name(cs->mode), config_get()->mode_source);
 	}
 	c->conn = conn;
 	c->state = cs;

@@ -117,6 +117,19 @@ case_psql_gdesc() {
 	[ "$(echo "$out" | tr '\n' ' ')" = "one|integer two|text three|integer four|integer " ]
 }
 
+# Counters after a known workload: prepare_identical prepares s0 twice (the
+# second answered locally); the log line and the JSON file say so.
+case_stats_report() {
+	local json=$PQT_TMPDIR/stats-%p.json out
+	rm -f "$PQT_TMPDIR"/stats-*.json
+	out=$(env "$(shim_env "$1")" PQSHIM_STATS=1 PQSHIM_STATS_FILE="$json" "$bin" prepare_identical 2>&1) || return 1
+	echo "$out"
+	grep -q 'stats: prepares_seen=2 answered_locally=1 renamed=0' <<<"$out" || return 1
+	cat "$PQT_TMPDIR"/stats-*.json
+	grep -q '"prepares_seen": 2, "answered_locally": 1, "renamed": 0' "$PQT_TMPDIR"/stats-*.json
+}
+shell_case stats_report "PQSHIM_STATS=1 logs the counters at exit; PQSHIM_STATS_FILE gets them as JSON"
+
 pgbench -i -s 1 -q >/dev/null 2>&1
 shell_case pgbench_unnamed_env "pgbench -M prepared -c 8 -j 2 through PgBouncer transaction mode, PQSHIM_MODE=unnamed"
 shell_case pgbench_unnamed_uri "the same, unnamed mode chosen by ?pgbouncer=true&connection_limit=1 in the URL"

@@ -1,0 +1,27 @@
+/*
+ * Per-process counters of what the shim did. Each thread counts into a block
+ * of its own (no shared cache line on the hot path); blocks are summed at
+ * exit, where PQSHIM_STATS=1 logs one line and PQSHIM_STATS_FILE gets JSON.
+ * Blocks are never freed: a thread's counts outlive it.
+ */
+#ifndef PQSHIM_STATS_H
+#define PQSHIM_STATS_H
+
+enum stat_id {
+	ST_PREPARES,      /* protocol prepares the shim saw */
+	ST_LOCAL,         /* identical re-prepares answered without a new statement */
+	ST_RENAMED,       /* prepares sent under a generated name */
+	ST_UNNAMED,       /* prepares, executes and describes sent through the unnamed statement */
+	ST_SQL_REWRITTEN, /* SQL texts sent rewritten */
+	ST_RETRIED,       /* duplicate or missing statement errors retried invisibly */
+	ST_PASSED,        /* duplicate statement errors passed to the app (in a block or pipeline) */
+	ST_COUNT
+};
+
+void stats_add(enum stat_id id);
+
+/* Sums every thread's counts (for tests and the exit report). */
+void stats_sum(unsigned long long out[ST_COUNT]);
+const char *stats_name(enum stat_id id);
+
+#endif
