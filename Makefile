@@ -19,7 +19,8 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ishim $(PG_CFLA
 
 # pure modules: no libpq calls, unit-tested on their own
 CORE     := sqlscan stmt_table names policy config pending conninfo
-HOOKS    := real log stats registry pump bundle hook_prepare hook_stmt hook_sql hook_result hook_conn
+HOOKS    := real log stats registry pump bundle hook_prepare hook_stmt hook_sql hook_result hook_conn \
+            hook_dl elf_needed
 CORE_O   := $(CORE:%=$(B)/shim/%.o)
 SHIM_O   := $(CORE_O) $(HOOKS:%=$(B)/shim/%.o)
 
@@ -37,6 +38,12 @@ all: $(B)/libpqshim.so
 $(B)/shim/%.o: shim/%.c $(wildcard shim/*.h include/*.h) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(B)/shim/%.o: shim/%.S Makefile
+	@mkdir -p $(@D)
+	$(CC) -c -o $@ $<
+
+SHIM_O += $(B)/shim/dl_tramp_x86_64.o
 
 $(B)/libpqshim.so: $(SHIM_O) shim/exports.map
 	$(CC) -shared -o $@ $(SHIM_O) -Wl,--version-script=shim/exports.map -Wl,-z,defs \
@@ -71,7 +78,23 @@ check-exports: $(B)/libpqshim.so
 unit: $(UNIT)
 	@scripts/run-unit.sh $(UNIT)
 
-integ: all $(INTEG) $(B)/tests/integ/ext_local.so $(B)/tests/integ/rtld_main
+# the shim's dlopen/dlsym must leave other interposers, RUNPATHs and DEEPBIND alone
+DLT := $(B)/tests/integ
+$(DLT)/libinterpose.so: tests/integ/ext/interpose_getpid.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $< -ldl
+$(DLT)/plugins/libplugin.so: tests/integ/ext/plugin.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $<
+$(DLT)/libloader.so: tests/integ/ext/loader.c $(DLT)/plugins/libplugin.so
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $< -ldl -Wl,--enable-new-dtags,-rpath,'$$ORIGIN/plugins'
+$(DLT)/libdeep.so: tests/integ/ext/deep.c
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $<
+$(DLT)/dl_safety: tests/integ/ext/dl_safety.c
+	$(CC) $(ALL_CFLAGS) -rdynamic -o $@ $< -ldl
+DL_TESTS := $(DLT)/libinterpose.so $(DLT)/libloader.so $(DLT)/libdeep.so $(DLT)/dl_safety
+
+integ: all $(INTEG) $(B)/tests/integ/ext_local.so $(B)/tests/integ/rtld_main $(DL_TESTS)
 	@tests/run-integ.sh
 
 test: deps

@@ -27,6 +27,8 @@ struct config {
 	enum log_level log_level;
 	char log_file[512]; /* "" = stderr */
 	bool stats;         /* one summary line at exit */
+	bool hook_dlopen;   /* drop RTLD_DEEPBIND for objects that need libpq (PHP) */
+	bool hook_dlsym;    /* answer dlsym(libpq handle, "PQ...") with the shim's (psycopg 3) */
 	char stats_file[512]; /* JSON counters at exit ("%p" becomes the pid), "" = none */
 	int n_warnings;
 	char warnings[4][160];

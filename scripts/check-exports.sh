@@ -6,7 +6,7 @@ lib=${1:-build/libpqshim.so}
 root=$(cd "$(dirname "$0")/.." && pwd)
 problems=0
 
-want=$(grep -oE '\bPQ[A-Za-z]+' "$root/shim/exports.map" | sort -u)
+want=$(grep -oE '\b(PQ[A-Za-z]+|dlopen|dlsym)\b' "$root/shim/exports.map" | sort -u)
 have=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TWDBRVi]$/ {print $3}' | sed 's/@.*//' | sort -u)
 if [ "$want" != "$have" ]; then
 	echo "exports differ from shim/exports.map:"

@@ -113,6 +113,16 @@ static bool parse_log_file(struct config *cfg, const char *value)
 	return copy_path(cfg->log_file, sizeof(cfg->log_file), value);
 }
 
+static bool parse_hook_dlopen(struct config *cfg, const char *value)
+{
+	return config_parse_bool(value, &cfg->hook_dlopen);
+}
+
+static bool parse_hook_dlsym(struct config *cfg, const char *value)
+{
+	return config_parse_bool(value, &cfg->hook_dlsym);
+}
+
 static bool parse_stats(struct config *cfg, const char *value)
 {
 	return config_parse_bool(value, &cfg->stats);
@@ -138,6 +148,12 @@ const struct config_var config_vars[] = {
 	  "how much the shim logs (never passwords or parameter values)", parse_log },
 	{ "PQSHIM_LOG_FILE", "path", "(stderr)",
 	  "append log lines to this file instead of stderr", parse_log_file },
+	{ "PQSHIM_HOOK_DLOPEN", "true | false", "true",
+	  "drop RTLD_DEEPBIND when an object that needs libpq is loaded (PHP's pdo_pgsql, pgsql)",
+	  parse_hook_dlopen },
+	{ "PQSHIM_HOOK_DLSYM", "true | false", "true",
+	  "answer dlsym(libpq handle, \"PQ...\") with the shim's functions (ctypes, psycopg 3)",
+	  parse_hook_dlsym },
 	{ "PQSHIM_STATS", "true | false", "false",
 	  "log one line of counters at exit (prepares seen, answered locally, renamed, ...)",
 	  parse_stats },
@@ -162,6 +178,8 @@ void config_load(struct config *cfg, config_lookup_fn lookup)
 	cfg->mode = MODE_DEDUPE;
 	cfg->mode_source = "default";
 	cfg->log_level = LOG_WARN;
+	cfg->hook_dlopen = true;
+	cfg->hook_dlsym = true;
 	for (size_t i = 0; i < config_n_vars; i++) {
 		const char *v = lookup(config_vars[i].name);
 

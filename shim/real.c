@@ -22,6 +22,12 @@ __thread unsigned guard_depth;
 
 static pthread_mutex_t resolve_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool resolved;
+static __thread bool resolving;
+
+bool real_resolving(void)
+{
+	return resolving;
+}
 
 /* True when addr lies in the shim itself (a dlsym that found our own hook). */
 static bool is_ours(void *addr)
@@ -118,6 +124,7 @@ bool real_ready(void)
 	if (atomic_load_explicit(&resolved, memory_order_acquire))
 		return true;
 	pthread_mutex_lock(&resolve_lock);
+	resolving = true;
 	ok = atomic_load_explicit(&resolved, memory_order_relaxed);
 	if (!ok) {
 		ok = fill(RTLD_NEXT);
@@ -131,6 +138,7 @@ bool real_ready(void)
 			log_once(LOG_ONCE_NO_LIBPQ, LOG_ERROR,
 				 "no loaded libpq found; calls fail until one is loaded");
 	}
+	resolving = false;
 	pthread_mutex_unlock(&resolve_lock);
 	return ok;
 }

@@ -23,5 +23,7 @@ extern struct real_libpq real;
 
 /* True once the real libpq is found; cheap after the first success. */
 bool real_ready(void);
+/* True on the thread that is looking for libpq right now (its dlsym calls are its own). */
+bool real_resolving(void);
 
 #endif

@@ -128,6 +128,27 @@ case_stats_report() {
 	cat "$PQT_TMPDIR"/stats-*.json
 	grep -q '"prepares_seen": 2, "answered_locally": 1, "renamed": 0' "$PQT_TMPDIR"/stats-*.json
 }
+case_ctypes_dlsym() {
+	env "$(shim_env "$1")" python3 "$root/tests/integ/ext/ctypes_libpq.py"
+}
+shell_case ctypes_dlsym "libpq through ctypes dlopen + dlsym(handle) (psycopg 3's way) is covered"
+
+case_dl_leaves_others_alone() {
+	if [ "$1" = with ]; then
+		LD_PRELOAD="$shim $PQT_BIN_DIR/libinterpose.so" "$PQT_BIN_DIR/dl_safety"
+	else
+		LD_PRELOAD="$PQT_BIN_DIR/libinterpose.so" "$PQT_BIN_DIR/dl_safety"
+	fi
+}
+shell_case dl_leaves_others_alone "another interposer's dlsym(RTLD_NEXT), a RUNPATH dlopen and a non-libpq DEEPBIND object behave as without the shim" keep
+
+case_dl_switches_off() {
+	# with the switches off, the shim no longer reaches these clients: they fail
+	! env "$(shim_env "$1")" PQSHIM_HOOK_DLOPEN=0 "$PQT_BIN_DIR/rtld_main" deepbind &&
+		! env "$(shim_env "$1")" PQSHIM_HOOK_DLSYM=0 python3 "$root/tests/integ/ext/ctypes_libpq.py"
+}
+shell_case dl_switches_off "PQSHIM_HOOK_DLOPEN=0 and PQSHIM_HOOK_DLSYM=0 turn those hooks off" keep
+
 shell_case stats_report "PQSHIM_STATS=1 logs the counters at exit; PQSHIM_STATS_FILE gets them as JSON"
 
 pgbench -i -s 1 -q >/dev/null 2>&1

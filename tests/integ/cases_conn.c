@@ -118,7 +118,22 @@ static int rtld_local_load(void)
 	return 1;
 }
 
+PQT_CASE(deepbind_load, true,
+	 "an extension loaded with RTLD_DEEPBIND (PHP's pdo_pgsql) is covered");
+static int deepbind_load(void)
+{
+	const char *dir = getenv("PQT_BIN_DIR");
+	char path[1024];
+
+	CHECK(dir, "PQT_BIN_DIR is set");
+	snprintf(path, sizeof(path), "%s/rtld_main", dir);
+	execl(path, path, "deepbind", (char *)NULL);
+	CHECK(0, "exec %s", path);
+	return 1;
+}
+
 const struct pqt_case *const cases_conn_list[] = {
+	&deepbind_load_case,
 	&reset_forgets_case, &threads_own_connections_case, &reconnect_fresh_case,
 	&rtld_local_load_case, NULL,
 };

@@ -1,10 +1,16 @@
-/* Loads ext_local.so with RTLD_LOCAL (like python and perl do) and runs it. */
+/*
+ * Loads ext_local.so the way interpreters load their database extensions and
+ * runs it: `local` with RTLD_LOCAL (python, perl), `deepbind` with
+ * RTLD_LAZY|RTLD_GLOBAL|RTLD_DEEPBIND (PHP).
+ */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-int main(void)
+int main(int argc, char **argv)
 {
+	int deepbind = argc > 1 && strcmp(argv[1], "deepbind") == 0;
 	const char *dir = getenv("PQT_BIN_DIR"), *dsn = getenv("PQT_DSN");
 	char path[1024];
 	void *h;
@@ -13,7 +19,7 @@ int main(void)
 	if (!dir || !dsn)
 		return 2;
 	snprintf(path, sizeof(path), "%s/ext_local.so", dir);
-	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	h = dlopen(path, deepbind ? RTLD_LAZY | RTLD_GLOBAL | RTLD_DEEPBIND : RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		fprintf(stderr, "  dlopen: %s\n", dlerror());
 		return 2;
@@ -21,7 +27,7 @@ int main(void)
 	*(void **)&run = dlsym(h, "ext_run");
 	if (!run)
 		return 2;
-	if (dlsym(RTLD_DEFAULT, "PQlibVersion")) {
+	if (!deepbind && dlsym(RTLD_DEFAULT, "PQlibVersion")) {
 		fprintf(stderr, "  libpq is globally visible: the test proves nothing\n");
 		return 2;
 	}
