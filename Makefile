@@ -18,9 +18,9 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ishim $(PG_CFLAGS)
 
 # pure modules: no libpq calls, unit-tested on their own
-CORE     := sqlscan stmt_table names policy config pending conninfo
+CORE     := sqlscan stmt_table names policy config pending conninfo elf_needed
 HOOKS    := real log stats registry pump bundle hook_prepare hook_stmt hook_sql hook_result hook_conn \
-            hook_dl elf_needed
+            hook_dl
 CORE_O   := $(CORE:%=$(B)/shim/%.o)
 SHIM_O   := $(CORE_O) $(HOOKS:%=$(B)/shim/%.o)
 
@@ -75,7 +75,7 @@ deps:
 check-exports: $(B)/libpqshim.so
 	@scripts/check-exports.sh $(B)/libpqshim.so
 
-unit: $(UNIT)
+unit: $(UNIT) $(B)/tests/integ/ext_local.so
 	@scripts/run-unit.sh $(UNIT)
 
 # the shim's dlopen/dlsym must leave other interposers, RUNPATHs and DEEPBIND alone
