@@ -1,0 +1,53 @@
+# The user-facing tool: scripts/pqshim (the wrapper, pqshim(1)), the doctor
+# build/pqshim-doctor, the man page. `make tool` builds what needs building,
+# `make tool-test` runs tests/tool/run.sh (part of `make test`), and
+# `make install` / `make uninstall` also handle:
+#   $(PREFIX)/bin/pqshim                     finds the library as ../lib/pqshim
+#   $(LIBDIR)/pqshim-doctor                  run by `pqshim doctor`
+#   $(PREFIX)/share/man/man1/pqshim.1
+#   $(PREFIX)/share/doc/pqshim/README.md
+#   $(PREFIX)/share/pqshim/VERSION           read by `pqshim --version`
+# Nothing installed holds DESTDIR or PREFIX: the wrapper finds its files
+# relative to itself, so the wrapper expects LIBDIR to stay $(PREFIX)/lib/pqshim.
+
+TOOL_BINDIR  = $(PREFIX)/bin
+TOOL_MANDIR  = $(PREFIX)/share/man/man1
+TOOL_DOCDIR  = $(PREFIX)/share/doc/pqshim
+TOOL_DATADIR = $(PREFIX)/share/pqshim
+TOOL_DOCTOR := $(B)/pqshim-doctor
+
+EXTRA_TESTS += tool-test
+
+.PHONY: tool tool-test install-tool uninstall-tool
+
+tool: $(TOOL_DOCTOR)
+
+# libcore.a: the shim's own connection-string and environment parsing, so the
+# doctor reports the mode exactly as the shim decides it
+$(TOOL_DOCTOR): tools/doctor.c $(B)/libcore.a include/config.h include/conninfo.h mk/tool.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libcore.a $(PG_LIBS) -ldl -lpthread
+
+# man-db (man -l, with groff) renders the page in the tests; scripts/deps.sh
+# returns at once when it is installed
+tool-test: all tool
+	@scripts/deps.sh man-db
+	@tests/tool/run.sh
+
+install: install-tool
+install-tool: tool
+	install -d $(DESTDIR)$(TOOL_BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(TOOL_MANDIR) \
+		$(DESTDIR)$(TOOL_DOCDIR) $(DESTDIR)$(TOOL_DATADIR)
+	install -m 0755 scripts/pqshim $(DESTDIR)$(TOOL_BINDIR)/pqshim
+	install -m 0755 $(TOOL_DOCTOR) $(DESTDIR)$(LIBDIR)/pqshim-doctor
+	install -m 0644 man/pqshim.1 $(DESTDIR)$(TOOL_MANDIR)/pqshim.1
+	install -m 0644 README.md $(DESTDIR)$(TOOL_DOCDIR)/README.md
+	install -m 0644 VERSION $(DESTDIR)$(TOOL_DATADIR)/VERSION
+
+# runs before the main uninstall recipe, which then removes the library and LIBDIR
+uninstall: uninstall-tool
+uninstall-tool:
+	rm -f $(DESTDIR)$(TOOL_BINDIR)/pqshim $(DESTDIR)$(LIBDIR)/pqshim-doctor \
+		$(DESTDIR)$(TOOL_MANDIR)/pqshim.1 $(DESTDIR)$(TOOL_DOCDIR)/README.md \
+		$(DESTDIR)$(TOOL_DATADIR)/VERSION
+	rmdir $(DESTDIR)$(TOOL_DOCDIR) $(DESTDIR)$(TOOL_DATADIR) 2>/dev/null || true
