@@ -79,6 +79,15 @@ const char *policy_map_name(const struct stmt_table *t, enum shim_mode mode, con
 bool policy_unnamed_text(const struct stmt_table *t, const char *name,
 			 const struct prep_inflight *inflight, struct prep_inflight *out);
 
+/*
+ * Dedupe mode: the text of the app's statement `name` when that text itself
+ * names prepared statements (PDO and psycopg 3 prepare "EXECUTE q(3)" like
+ * any query): such names must be mapped when it runs, so it runs as SQL
+ * text. NULL for every other statement (the common case, cached per entry).
+ */
+const char *policy_sql_statement(struct stmt_table *t, enum shim_mode mode, const char *name,
+				 bool std_strings, int *nparams, const Oid **types);
+
 /* What a SQL statement's command tag must be for its effect to apply. */
 enum sql_fx_kind {
 	FX_PREPARE,        /* tag PREPARE: record key -> server */
@@ -108,12 +117,13 @@ struct sql_plan {
 	bool retry_on_dup;      /* one PREPARE statement, may retry under a new name */
 	bool untracked;         /* too many references or no memory: passed through as is */
 	/*
-	 * Unnamed mode, one DEALLOCATE of a recorded name sent with the extended
-	 * protocol (one statement per message): the hook sends a throwaway
-	 * PREPARE of bundle_name and "DEALLOCATE bundle_name" under one Sync.
+	 * Extended protocol (one statement per message): bundle_hidden is sent
+	 * first, under the same Sync, and its result is not the app's. Used for
+	 * a DEALLOCATE of a name unnamed mode recorded (a throwaway PREPARE
+	 * first) and an identical re-PREPARE (DEALLOCATE of the old one first).
 	 */
 	bool bundle;
-	char bundle_name[SERVER_NAME_BUF];
+	char bundle_hidden[SERVER_NAME_BUF * 2 + 32];
 	size_t name_off, name_len; /* its name token in the app's text, for the retry */
 };
 

@@ -54,6 +54,10 @@ bool stmt_is_renamed(const struct stmt *s);
 const char *stmt_query(const struct stmt *s);
 int stmt_nparams(const struct stmt *s);
 const Oid *stmt_types(const struct stmt *s); /* NULL when all unspecified */
+enum stmt_origin stmt_origin(const struct stmt *s);
+/* Whether the text itself names prepared statements (EXECUTE q...): 1, 0, or -1 unknown yet. */
+int stmt_sql_refs(const struct stmt *s);
+void stmt_set_sql_refs(struct stmt *s, bool refs);
 
 /* Same origin, text and parameter types (NULL types == all zero). */
 bool stmt_same(const struct stmt *s, enum stmt_origin origin, const char *text, size_t len,

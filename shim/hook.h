@@ -49,6 +49,26 @@ static inline bool hook_idle(PGconn *conn, bool pipeline)
 /* The latest prepare of name sent in this pipeline and not answered yet. */
 bool hook_inflight(struct conn_state *cs, const char *name, struct prep_inflight *out);
 
+/* The app's extended-protocol parameters, passed along unchanged. */
+struct params {
+	int n;
+	const Oid *types;
+	const char *const *values;
+	const int *lengths;
+	const int *formats;
+	int result_format;
+};
+
+/*
+ * Dedupe mode: run the app's prepared statement `name` as its SQL text when
+ * that text names prepared statements itself (see policy_sql_statement).
+ * The sync form returns false when it does not apply (run the statement);
+ * the async form returns -1 then.
+ */
+bool hook_sql_exec_statement(struct conn_state *cs, const char *name, struct params *p,
+			     PGresult **out);
+int hook_sql_send_statement(struct conn_state *cs, const char *name, struct params *p);
+
 /* In pipeline mode every command is queued so results stay matched to commands. */
 int hook_track_pass(struct conn_state *cs, bool pipeline, int sent);
 

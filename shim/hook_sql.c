@@ -64,36 +64,27 @@ static const char *text_of(const struct op *op, const char *sql)
 	return op->plan->text ? op->plan->text : sql;
 }
 
-/* The app's extended-protocol command and its parameters. */
-struct params {
-	int n;
-	const Oid *types;
-	const char *const *values;
-	const int *lengths;
-	const int *formats;
-	int result_format;
-};
 
 /*
- * Unnamed mode, DEALLOCATE of a recorded name in one extended-protocol
- * message: a throwaway statement is prepared and deallocated under one Sync,
- * so the app gets the server's own DEALLOCATE result.
+ * One extended-protocol statement that needs another in front of it (see
+ * sql_plan.bundle): both go under one Sync, and the app sees only its own.
  */
-static int send_deallocate_bundle(struct conn_state *cs, struct op *op, const struct params *p)
+static int send_bundle(struct conn_state *cs, struct op *op, const char *sql,
+		       const struct params *p)
 {
-	char sql[SERVER_NAME_BUF + 16];
 	struct bundle b;
 
 	if (!bundle_begin(&b, cs)) {
 		op_free(op, pump_clear_result);
 		return -1;
 	}
-	snprintf(sql, sizeof(sql), "DEALLOCATE %s", op->plan->bundle_name);
 	bundle_add(&b, op_new(OP_PASS), true,
-		   CALL_REAL(real.PQsendPrepare(cs->conn, op->plan->bundle_name, "SELECT", 0, NULL)));
+		   CALL_REAL(real.PQsendQueryParams(cs->conn, op->plan->bundle_hidden, 0, NULL, NULL,
+						    NULL, NULL, 0)));
 	bundle_add(&b, op, false,
-		   CALL_REAL(real.PQsendQueryParams(cs->conn, sql, p->n, p->types, p->values,
-						    p->lengths, p->formats, p->result_format)));
+		   CALL_REAL(real.PQsendQueryParams(cs->conn, text_of(op, sql), p->n, p->types,
+						    p->values, p->lengths, p->formats,
+						    p->result_format)));
 	return bundle_end(&b);
 }
 
@@ -103,8 +94,8 @@ static int send_planned(struct conn_state *cs, struct op *op, const char *sql,
 {
 	int sent;
 
-	if (op->plan->bundle) {
-		sent = send_deallocate_bundle(cs, op, p);
+	if (op->plan->bundle && p) {
+		sent = send_bundle(cs, op, sql, p);
 		if (sent >= 0)
 			return sent;
 		/* no pipelines in this libpq: the server answers the app's own text */
@@ -124,6 +115,41 @@ static int send_planned(struct conn_state *cs, struct op *op, const char *sql,
 	else
 		op_free(op, pump_clear_result);
 	return sent;
+}
+
+/* The planned op for the app's statement `name` run as SQL text, or NULL. */
+static struct op *plan_statement(struct conn_state *cs, const char *name, struct params *p,
+				 const char **text)
+{
+	int nparams;
+	const Oid *types;
+
+	*text = policy_sql_statement(&cs->stmts, cs->mode, name, std_strings(cs->conn), &nparams,
+				     &types);
+	if (!*text)
+		return NULL;
+	p->types = p->n <= nparams ? types : NULL; /* the types it was prepared with */
+	return plan_sql(cs, *text, false, conn_in_pipeline(cs->conn));
+}
+
+bool hook_sql_exec_statement(struct conn_state *cs, const char *name, struct params *p,
+			     PGresult **out)
+{
+	const char *text;
+	struct op *op = conn_in_pipeline(cs->conn) ? NULL : plan_statement(cs, name, p, &text);
+
+	if (!op)
+		return false;
+	*out = send_planned(cs, op, text, p) ? pump_exec_finish(cs) : NULL;
+	return true;
+}
+
+int hook_sql_send_statement(struct conn_state *cs, const char *name, struct params *p)
+{
+	const char *text;
+	struct op *op = plan_statement(cs, name, p, &text);
+
+	return op ? send_planned(cs, op, text, p) : -1;
 }
 
 PQSHIM_EXPORT PGresult *PQexec(PGconn *conn, const char *sql)

@@ -146,6 +146,7 @@ PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 	struct prep_inflight t;
 	struct types_buf tb;
 	const char *server = name;
+	struct params p = { n, NULL, values, lengths, formats, result_format };
 	PGresult *r;
 
 	if (!real_ready())
@@ -158,6 +159,8 @@ PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 			free(tb.heap);
 			return r;
 		}
+		if (hook_sql_exec_statement(cs, name, &p, &r))
+			return r;
 		server = map(cs, name, buf);
 	}
 	r = CALL_REAL(real.PQexecPrepared(conn, server, n, values, lengths, formats, result_format));
@@ -176,11 +179,14 @@ PQSHIM_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *name, int n,
 		return 0;
 	struct prep_inflight t;
 	struct types_buf tb;
+	struct params p = { n, NULL, values, lengths, formats, result_format };
 	int sent;
 
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendQueryPrepared(conn, name, n, values, lengths, formats,
 							  result_format));
+	if ((sent = hook_sql_send_statement(cs, name, &p)) >= 0)
+		return sent;
 	if (unnamed_text(cs, name, &t)) {
 		sent = CALL_REAL(real.PQsendQueryParams(conn, t.query, n, pad_types(&t, n, &tb),
 							values, lengths, formats, result_format));

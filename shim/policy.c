@@ -128,6 +128,26 @@ bool policy_unnamed_text(const struct stmt_table *t, const char *name,
 	return true;
 }
 
+const char *policy_sql_statement(struct stmt_table *t, enum shim_mode mode, const char *name,
+				 bool std_strings, int *nparams, const Oid **types)
+{
+	struct stmt *s;
+	struct sql_scan scan;
+
+	if (mode != MODE_DEDUPE || !name || !name[0] || !(s = stmt_table_find(t, name)) ||
+	    !stmt_server_name(s) || stmt_origin(s) != STMT_PROTOCOL)
+		return NULL;
+	if (stmt_sql_refs(s) < 0) {
+		sqlscan(stmt_query(s), strlen(stmt_query(s)), std_strings, &scan);
+		stmt_set_sql_refs(s, scan.n_refs > 0);
+	}
+	if (!stmt_sql_refs(s))
+		return NULL;
+	*nparams = stmt_nparams(s);
+	*types = stmt_types(s);
+	return stmt_query(s);
+}
+
 /*
  * What earlier statements of the same text did to a name: a text like
  * "DEALLOCATE s0; PREPARE s0 AS ..." must be planned as the server will run it.
@@ -291,6 +311,16 @@ static bool plan_prepare(const struct stmt_table *t, struct overlay *o, const ch
 		d->hide = true;
 		d->known = true;
 		fx = fx_add(p, FX_PREPARE, r->name, v.server);
+	} else if (v.found && same && n_stmts == 1 && v.s) {
+		/* one statement per message: the DEALLOCATE goes first under the same Sync */
+		char q[SERVER_NAME_BUF * 2 + 3];
+
+		if (!sqlscan_quote_ident(v.server, q, sizeof(q)) ||
+		    (strcmp(v.server, r->name) != 0 && !edit_name(ed, r, "", v.server)))
+			return false;
+		p->bundle = true;
+		snprintf(p->bundle_hidden, sizeof(p->bundle_hidden), "DEALLOCATE %s", q);
+		fx = fx_add(p, FX_PREPARE, r->name, v.server);
 	} else if (v.found || taken_now(t, o, r->name)) {
 		if (!policy_new_name(t, gen) || !edit_name(ed, r, "", gen))
 			return false;
@@ -331,7 +361,7 @@ static bool plan_unnamed_deallocate(const struct stmt_table *t, const struct sql
 		if (n_stmts != 1)
 			return false;
 		p->bundle = true;
-		strcpy(p->bundle_name, tmp);
+		snprintf(p->bundle_hidden, sizeof(p->bundle_hidden), "PREPARE %s AS SELECT", tmp);
 	} else {
 		char *out = ed->text[ed->n];
 
@@ -352,7 +382,7 @@ static bool plan_unnamed_deallocate(const struct stmt_table *t, const struct sql
 	if (!fx)
 		return false;
 	fx->known = true;
-	return simple ? edit_name(ed, r, "", tmp) : true;
+	return edit_name(ed, r, "", tmp);
 }
 
 static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o,
@@ -438,7 +468,7 @@ bool policy_sql(const struct stmt_table *t, enum shim_mode mode, const char *sql
 	out->untracked = false;
 	out->name_off = out->name_len = 0;
 	out->bundle = false;
-	out->bundle_name[0] = '\0';
+	out->bundle_hidden[0] = '\0';
 	if (mode == MODE_OFF || !sql)
 		return false;
 	len = strlen(sql);

@@ -17,6 +17,7 @@ struct stmt {
 	int nparams;
 	size_t len;
 	enum stmt_origin origin;
+	signed char sql_refs;  /* its text names prepared statements: -1 not looked yet */
 	char key[];            /* the app name as the server keys it */
 };
 
@@ -103,6 +104,21 @@ const Oid *stmt_types(const struct stmt *s)
 	return s->types;
 }
 
+enum stmt_origin stmt_origin(const struct stmt *s)
+{
+	return s->origin;
+}
+
+int stmt_sql_refs(const struct stmt *s)
+{
+	return s->sql_refs;
+}
+
+void stmt_set_sql_refs(struct stmt *s, bool refs)
+{
+	s->sql_refs = refs;
+}
+
 static bool all_zero(int nparams, const Oid *types)
 {
 	for (int i = 0; types && i < nparams; i++)
@@ -181,6 +197,7 @@ static struct stmt *stmt_new(const char *name, enum stmt_origin origin, const ch
 		return NULL;
 	memcpy(s->key, name, klen);
 	s->origin = origin;
+	s->sql_refs = -1;
 	s->nparams = nparams;
 	s->len = len;
 	s->text = malloc(len + 1);

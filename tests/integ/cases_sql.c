@@ -164,7 +164,56 @@ static int sql_via_exec_params(void)
 	return 0;
 }
 
+static bool exec_value(PGconn *c, const char *name, const char *want)
+{
+	PGresult *r = PQexecPrepared(c, name, 0, NULL, NULL, NULL, 0);
+	bool ok = pqt_status(r, PGRES_TUPLES_OK) && strcmp(pqt_value(r), want) == 0;
+
+	if (!ok && r && PQresultStatus(r) == PGRES_TUPLES_OK)
+		fprintf(stderr, "  %s returned '%s', expected '%s'\n", name, pqt_value(r), want);
+	PQclear(r);
+	return ok;
+}
+
+PQT_CASE(sql_inside_prepared_statements, true,
+	 "\"EXECUTE q\" and \"PREPARE q\" prepared as statements themselves (PDO, psycopg 3) follow q when they run");
+static int sql_inside_prepared_statements(void)
+{
+	PGconn *c = pqt_connect(false);
+	PGresult *r;
+
+	CHECK(c, "connect");
+	CHECK(pqt_exec_ok(c, "PREPARE q(int) AS SELECT $1 + 10"), "prepare q");
+	/* PDO: every query() is a protocol prepare + exec of its text */
+	r = PQprepare(c, "pdo_stmt_1", "EXECUTE q(3)", 0, NULL);
+	CHECK(pqt_status(r, PGRES_COMMAND_OK), "prepare EXECUTE q(3)");
+	PQclear(r);
+	CHECK(exec_value(c, "pdo_stmt_1", "13"), "runs q");
+	CHECK(pqt_exec_ok(c, "PREPARE q(int) AS SELECT $1 + 20"), "re-prepare q with another text");
+	CHECK(exec_value(c, "pdo_stmt_1", "23"), "the same prepared EXECUTE q(3) runs the new q");
+	r = PQprepare(c, "pdo_stmt_2", "EXECUTE q(4)", 0, NULL);
+	CHECK(pqt_status(r, PGRES_COMMAND_OK), "prepare EXECUTE q(4)");
+	PQclear(r);
+	CHECK(exec_value(c, "pdo_stmt_2", "24"), "a new prepared EXECUTE runs the new q");
+	/* psycopg 3 with prepare_threshold=0: "PREPARE" itself is a prepared statement, run again */
+	r = PQprepare(c, "_pg3_0", "PREPARE q2 AS SELECT 'two'", 0, NULL);
+	CHECK(pqt_status(r, PGRES_COMMAND_OK), "prepare the PREPARE");
+	PQclear(r);
+	for (int i = 0; i < 3; i++) {
+		r = PQexecPrepared(c, "_pg3_0", 0, NULL, NULL, NULL, 0);
+		CHECK(pqt_status(r, PGRES_COMMAND_OK) && strcmp(PQcmdStatus(r), "PREPARE") == 0,
+		      "run the PREPARE, time %d", i + 1);
+		PQclear(r);
+	}
+	CHECK(pqt_exec_ok(c, "EXECUTE q2"), "q2 exists");
+	CHECK(pqt_server_statements(c) == 6, "q, its old text, the two EXECUTEs, _pg3_0, q2 and nothing per run: %d",
+	      pqt_server_statements(c));
+	PQfinish(c);
+	return 0;
+}
+
 const struct pqt_case *const cases_sql_list[] = {
+	&sql_inside_prepared_statements_case,
 	&sql_prepare_identical_case, &sql_prepare_conflict_case, &sql_names_case_and_quotes_case,
 	&sql_multi_statement_case,   &sql_deallocate_all_case,   &sql_via_exec_params_case,
 	NULL,

@@ -145,9 +145,40 @@ START_TEST(sql_identical_in_extended_protocol_passes)
 	stmt_table_put(&t, "s", "s", STMT_SQL, " AS select 1", 12, 0, NULL);
 	sql_plan_release(&plan);
 	ck_assert(policy_sql(&t, MODE_DEDUPE, "PREPARE s AS select 1", true, false, true, &plan));
-	/* one statement only: no DEALLOCATE can go in front, so it is renamed */
-	ck_assert_ptr_nonnull(plan.text);
+	/* one statement per message: its DEALLOCATE goes first, under the same Sync */
+	ck_assert(plan.bundle);
+	ck_assert_str_eq(plan.bundle_hidden, "DEALLOCATE \"s\"");
+	ck_assert_ptr_null(plan.text);
+	ck_assert_int_eq(plan.n_fx, 1);
+	ck_assert_str_eq(plan.fx[0].server, "s");
+	/* a second statement in the text: renamed instead */
+	sql_plan_release(&plan);
+	ck_assert(policy_sql(&t, MODE_DEDUPE, "PREPARE s AS select 1; select 2", true, false, true,
+			     &plan));
+	ck_assert(!plan.bundle);
 	ck_assert(names_is_generated(plan.fx[0].server));
+}
+END_TEST
+
+START_TEST(unnamed_deallocate_of_recorded_name)
+{
+	stmt_table_put(&t, "_pg3_0", NULL, STMT_PROTOCOL, "select 1", 8, 0, NULL);
+	sql_plan_release(&plan);
+	ck_assert(policy_sql(&t, MODE_UNNAMED, "DEALLOCATE _pg3_0", true, false, true, &plan));
+	ck_assert(plan.bundle);
+	ck_assert_ptr_nonnull(strstr(plan.bundle_hidden, "PREPARE _pqs_"));
+	ck_assert_ptr_nonnull(plan.text);
+	ck_assert_ptr_nonnull(strstr(plan.text, "DEALLOCATE \"_pqs_"));
+	ck_assert_int_eq(plan.n_fx, 1);
+	ck_assert(plan.fx[0].known);
+	sql_plan_release(&plan);
+	ck_assert(policy_sql(&t, MODE_UNNAMED, "DEALLOCATE _pg3_0", true, true, true, &plan));
+	ck_assert(!plan.bundle);
+	ck_assert_ptr_nonnull(strstr(plan.text, "AS SELECT; DEALLOCATE \"_pqs_"));
+	ck_assert(plan.fx[0].hide && plan.fx[0].no_effect);
+	/* not recorded: the server answers */
+	sql_plan_release(&plan);
+	ck_assert(!policy_sql(&t, MODE_UNNAMED, "DEALLOCATE other", true, true, true, &plan));
 }
 END_TEST
 
@@ -231,6 +262,7 @@ int main(void)
 	tcase_add_test(tc, sql_prepare_new_then_identical_then_conflicting);
 	tcase_add_test(tc, sql_identical_in_extended_protocol_passes);
 	tcase_add_test(tc, sql_deallocate_all_and_discard);
+	tcase_add_test(tc, unnamed_deallocate_of_recorded_name);
 	tcase_add_test(tc, sql_in_text_order);
 	tcase_add_test(tc, config_values_and_defaults);
 	suite_add_tcase(s, tc);
