@@ -52,9 +52,9 @@ $(B)/libpqshim.so: $(SHIM_O) shim/exports.map
 $(B)/libcore.a: $(CORE_O)
 	$(AR) rcs $@ $^
 
-$(B)/tests/unit/%: tests/unit/%.c $(B)/libcore.a
+$(B)/tests/unit/%: tests/unit/%.c tests/unit/check_main.h $(B)/libcore.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libcore.a $(CHECK_LIBS) -lpthread
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libcore.a $(CHECK_LIBS) -lpthread
 
 $(INTEG): $(INTEG_SRC) $(wildcard tests/integ/*.h) Makefile
 	@mkdir -p $(@D)

@@ -131,21 +131,30 @@ PQSHIM_EXPORT PGconn *PQsetdbLogin(const char *host, const char *port, const cha
 	return fresh(conn, &o);
 }
 
-PQSHIM_EXPORT PostgresPollingStatusType PQconnectPoll(PGconn *conn)
+/*
+ * PQconnectPoll and PQresetPoll: a completed connection is a new session.
+ * Polling a connection that is already up returns OK at once: same session.
+ */
+static PostgresPollingStatusType poll_conn(PostgresPollingStatusType (*fn)(PGconn *),
+					   PGconn *conn)
 {
-	PostgresPollingStatusType st;
 	bool was_up;
+	PostgresPollingStatusType st;
 
-	if (!real_ready())
-		return PGRES_POLLING_FAILED;
 	if (guard_active())
-		return real.PQconnectPoll(conn);
-	/* polling a connection that is already up returns OK at once: same session */
+		return fn(conn);
 	was_up = real.PQstatus(conn) == CONNECTION_OK;
-	st = CALL_REAL(real.PQconnectPoll(conn));
+	st = CALL_REAL(fn(conn));
 	if (st == PGRES_POLLING_OK && !was_up)
 		registry_new_session(conn);
 	return st;
+}
+
+PQSHIM_EXPORT PostgresPollingStatusType PQconnectPoll(PGconn *conn)
+{
+	if (!real_ready())
+		return PGRES_POLLING_FAILED;
+	return poll_conn(real.PQconnectPoll, conn);
 }
 
 PQSHIM_EXPORT void PQreset(PGconn *conn)
@@ -168,19 +177,9 @@ PQSHIM_EXPORT int PQresetStart(PGconn *conn)
 
 PQSHIM_EXPORT PostgresPollingStatusType PQresetPoll(PGconn *conn)
 {
-	PostgresPollingStatusType st;
-	bool was_up;
-
 	if (!real_ready())
 		return PGRES_POLLING_FAILED;
-	if (guard_active())
-		return real.PQresetPoll(conn);
-	/* polling a connection that is already up returns OK at once: same session */
-	was_up = real.PQstatus(conn) == CONNECTION_OK;
-	st = CALL_REAL(real.PQresetPoll(conn));
-	if (st == PGRES_POLLING_OK && !was_up)
-		registry_new_session(conn);
-	return st;
+	return poll_conn(real.PQresetPoll, conn);
 }
 
 PQSHIM_EXPORT void PQfinish(PGconn *conn)

@@ -3,23 +3,7 @@
 
 #include "cases.h"
 
-static bool ok_result(PGresult *r)
-{
-	bool ok = pqt_status(r, PGRES_COMMAND_OK);
 
-	PQclear(r);
-	return ok;
-}
-
-static bool value_of(PGresult *r, const char *want)
-{
-	bool ok = pqt_status(r, PGRES_TUPLES_OK) && strcmp(pqt_value(r), want) == 0;
-
-	if (!ok && r && PQresultStatus(r) == PGRES_TUPLES_OK)
-		fprintf(stderr, "  got '%s', expected '%s'\n", pqt_value(r), want);
-	PQclear(r);
-	return ok;
-}
 
 PQT_CASE(sync_after_unread_results, true,
 	 "a blocking call after unread async results drains them first, as libpq does");
@@ -28,12 +12,12 @@ static int sync_after_unread_results(void)
 	PGconn *c = pqt_connect(false);
 
 	CHECK(c, "connect");
-	CHECK(ok_result(PQprepare(c, "u0", "select 'u'", 0, NULL)), "prepare");
+	CHECK(pqt_ok(PQprepare(c, "u0", "select 'u'", 0, NULL)), "prepare");
 	CHECK(PQsendQuery(c, "SELECT 42"), "send a query, leave its results unread");
-	CHECK(ok_result(PQprepare(c, "u0", "select 'u'", 0, NULL)), "identical re-prepare");
+	CHECK(pqt_ok(PQprepare(c, "u0", "select 'u'", 0, NULL)), "identical re-prepare");
 	CHECK(PQsendQuery(c, "SELECT 43"), "again");
-	CHECK(ok_result(PQexec(c, "DEALLOCATE u0")), "DEALLOCATE after unread results");
-	CHECK(value_of(PQexec(c, "SELECT 44"), "44"), "a query after that");
+	CHECK(pqt_ok(PQexec(c, "DEALLOCATE u0")), "DEALLOCATE after unread results");
+	CHECK(pqt_value_of(PQexec(c, "SELECT 44"), "44"), "a query after that");
 	PQfinish(c);
 	return 0;
 }
@@ -47,16 +31,16 @@ static int isbusy_then_next_command(void)
 
 	CHECK(c, "connect");
 	CHECK(PQsendPrepare(c, "b0", "select 'b'", 0, NULL), "send prepare");
-	CHECK(ok_result(pqt_async_result(c)) && pqt_async_end(c), "prepare");
+	CHECK(pqt_ok(pqt_async_result(c)) && pqt_async_end(c), "prepare");
 	CHECK(PQsendPrepare(c, "b0", "select 'b'", 0, NULL), "send identical prepare");
-	CHECK(ok_result(pqt_async_result(c)), "identical prepare result");
+	CHECK(pqt_ok(pqt_async_result(c)), "identical prepare result");
 	while (PQisBusy(c))
 		CHECK(pqt_wait_readable(c), "wait");
 	/* libpq has read ReadyForQuery: it accepts the next command right away */
 	CHECK(PQsendQuery(c, "SELECT 42"), "next command (%s)", PQerrorMessage(c));
 	r = pqt_async_result(c);
 	CHECK(r != NULL, "the next command's result, not a NULL left over from before");
-	CHECK(value_of(r, "42"), "its value");
+	CHECK(pqt_value_of(r, "42"), "its value");
 	CHECK(pqt_async_end(c), "end");
 	PQfinish(c);
 	return 0;
@@ -71,19 +55,19 @@ static int lost_statement_recovers(void)
 	char sql[2048] = "";
 
 	CHECK(c, "connect");
-	CHECK(ok_result(PQprepare(c, "l0", "select 'l'", 0, NULL)), "prepare");
-	CHECK(ok_result(PQprepare(c, "l1", "select 1", 0, NULL)), "prepare l1");
+	CHECK(pqt_ok(PQprepare(c, "l0", "select 'l'", 0, NULL)), "prepare");
+	CHECK(pqt_ok(PQprepare(c, "l1", "select 1", 0, NULL)), "prepare l1");
 	/* more statement references than the shim tracks in one text: it passes untracked */
 	for (int i = 0; i < 17; i++)
 		strcat(sql, "EXECUTE l1; ");
 	strcat(sql, "DEALLOCATE ALL");
-	CHECK(ok_result(PQexec(c, sql)), "untracked DEALLOCATE ALL");
+	CHECK(pqt_ok(PQexec(c, sql)), "untracked DEALLOCATE ALL");
 	r = PQexecPrepared(c, "l0", 0, NULL, NULL, NULL, 0);
 	CHECK(strcmp(pqt_sqlstate(r), "26000") == 0, "the server's 26000 is owed: '%s'",
 	      pqt_sqlstate(r));
 	PQclear(r);
-	CHECK(ok_result(PQprepare(c, "l0", "select 'l'", 0, NULL)), "re-prepare");
-	CHECK(value_of(PQexecPrepared(c, "l0", 0, NULL, NULL, NULL, 0), "l"), "exec after re-prepare");
+	CHECK(pqt_ok(PQprepare(c, "l0", "select 'l'", 0, NULL)), "re-prepare");
+	CHECK(pqt_value_of(PQexecPrepared(c, "l0", 0, NULL, NULL, NULL, 0), "l"), "exec after re-prepare");
 	PQfinish(c);
 	return 0;
 }
@@ -99,20 +83,20 @@ static int pipeline_deallocate_then_prepare(void)
 	for (int i = 0; i < 2; i++) {
 		PGresult *r;
 
-		CHECK(ok_result(PQprepare(c, "_pg3_0", "select 'p'", 0, NULL)), "prepare");
+		CHECK(pqt_ok(PQprepare(c, "_pg3_0", "select 'p'", 0, NULL)), "prepare");
 		CHECK(PQenterPipelineMode(c), "enter");
 		CHECK(PQsendQueryParams(c, drops[i], 0, NULL, NULL, NULL, NULL, 0), "%s", drops[i]);
 		CHECK(PQsendPrepare(c, "_pg3_0", "select 'p'", 0, NULL), "prepare again");
 		CHECK(PQsendQueryPrepared(c, "_pg3_0", 0, NULL, NULL, NULL, 0), "exec");
 		CHECK(PQpipelineSync(c), "sync");
-		CHECK(ok_result(pqt_async_result(c)) && pqt_async_end(c), "%s result", drops[i]);
-		CHECK(ok_result(pqt_async_result(c)) && pqt_async_end(c), "prepare result");
-		CHECK(value_of(pqt_async_result(c), "p") && pqt_async_end(c), "exec result");
+		CHECK(pqt_ok(pqt_async_result(c)) && pqt_async_end(c), "%s result", drops[i]);
+		CHECK(pqt_ok(pqt_async_result(c)) && pqt_async_end(c), "prepare result");
+		CHECK(pqt_value_of(pqt_async_result(c), "p") && pqt_async_end(c), "exec result");
 		r = pqt_async_result(c);
 		CHECK(pqt_status(r, PGRES_PIPELINE_SYNC), "sync result");
 		PQclear(r);
 		CHECK(PQexitPipelineMode(c), "exit");
-		CHECK(ok_result(PQexec(c, "DEALLOCATE ALL")), "clean");
+		CHECK(pqt_ok(PQexec(c, "DEALLOCATE ALL")), "clean");
 	}
 	PQfinish(c);
 	return 0;
@@ -126,8 +110,8 @@ static int given_up_name_stays_gone(void)
 	PGresult *r;
 
 	CHECK(c, "connect");
-	CHECK(ok_result(PQprepare(c, "g0", "select 1", 0, NULL)), "prepare");
-	CHECK(ok_result(PQprepare(c, "g0", "select 2", 0, NULL)), "conflicting re-prepare");
+	CHECK(pqt_ok(PQprepare(c, "g0", "select 1", 0, NULL)), "prepare");
+	CHECK(pqt_ok(PQprepare(c, "g0", "select 2", 0, NULL)), "conflicting re-prepare");
 	r = PQexec(c, "DEALLOCATE g0; EXECUTE g0");
 	CHECK(strcmp(pqt_sqlstate(r), "26000") == 0, "g0 is gone: got '%s' (%s)", pqt_sqlstate(r),
 	      pqt_value(r));

@@ -164,16 +164,6 @@ static int sql_via_exec_params(void)
 	return 0;
 }
 
-static bool exec_value(PGconn *c, const char *name, const char *want)
-{
-	PGresult *r = PQexecPrepared(c, name, 0, NULL, NULL, NULL, 0);
-	bool ok = pqt_status(r, PGRES_TUPLES_OK) && strcmp(pqt_value(r), want) == 0;
-
-	if (!ok && r && PQresultStatus(r) == PGRES_TUPLES_OK)
-		fprintf(stderr, "  %s returned '%s', expected '%s'\n", name, pqt_value(r), want);
-	PQclear(r);
-	return ok;
-}
 
 PQT_CASE(sql_inside_prepared_statements, true,
 	 "\"EXECUTE q\" and \"PREPARE q\" prepared as statements themselves (PDO, psycopg 3) follow q when they run");
@@ -188,13 +178,13 @@ static int sql_inside_prepared_statements(void)
 	r = PQprepare(c, "pdo_stmt_1", "EXECUTE q(3)", 0, NULL);
 	CHECK(pqt_status(r, PGRES_COMMAND_OK), "prepare EXECUTE q(3)");
 	PQclear(r);
-	CHECK(exec_value(c, "pdo_stmt_1", "13"), "runs q");
+	CHECK(pqt_value_of(PQexecPrepared(c, "pdo_stmt_1", 0, NULL, NULL, NULL, 0), "13"), "runs q");
 	CHECK(pqt_exec_ok(c, "PREPARE q(int) AS SELECT $1 + 20"), "re-prepare q with another text");
-	CHECK(exec_value(c, "pdo_stmt_1", "23"), "the same prepared EXECUTE q(3) runs the new q");
+	CHECK(pqt_value_of(PQexecPrepared(c, "pdo_stmt_1", 0, NULL, NULL, NULL, 0), "23"), "the same prepared EXECUTE q(3) runs the new q");
 	r = PQprepare(c, "pdo_stmt_2", "EXECUTE q(4)", 0, NULL);
 	CHECK(pqt_status(r, PGRES_COMMAND_OK), "prepare EXECUTE q(4)");
 	PQclear(r);
-	CHECK(exec_value(c, "pdo_stmt_2", "24"), "a new prepared EXECUTE runs the new q");
+	CHECK(pqt_value_of(PQexecPrepared(c, "pdo_stmt_2", 0, NULL, NULL, NULL, 0), "24"), "a new prepared EXECUTE runs the new q");
 	/* psycopg 3 with prepare_threshold=0: "PREPARE" itself is a prepared statement, run again */
 	r = PQprepare(c, "_pg3_0", "PREPARE q2 AS SELECT 'two'", 0, NULL);
 	CHECK(pqt_status(r, PGRES_COMMAND_OK), "prepare the PREPARE");

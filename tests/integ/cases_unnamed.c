@@ -44,23 +44,7 @@ static bool unpin(struct pair *p)
 	return pqt_exec_ok(p->pin, "COMMIT");
 }
 
-static bool value_of(PGresult *r, const char *want)
-{
-	bool ok = pqt_status(r, PGRES_TUPLES_OK) && strcmp(pqt_value(r), want) == 0;
 
-	if (!ok && r && PQresultStatus(r) == PGRES_TUPLES_OK)
-		fprintf(stderr, "  got '%s', expected '%s'\n", pqt_value(r), want);
-	PQclear(r);
-	return ok;
-}
-
-static bool ok_result(PGresult *r)
-{
-	bool ok = pqt_status(r, PGRES_COMMAND_OK);
-
-	PQclear(r);
-	return ok;
-}
 
 PQT_CASE(unnamed_sync_across_servers, true,
 	 "unnamed mode: prepare, exec, describe, re-prepare, DEALLOCATE each on another server connection");
@@ -73,9 +57,9 @@ static int unnamed_sync_across_servers(void)
 
 	CHECK(pair_open(&p), "connect");
 	CHECK(pin(&p), "pin");
-	CHECK(ok_result(PQprepare(p.app, "s0", "select $1 * 2 as doubled", 1, &int4)), "prepare");
+	CHECK(pqt_ok(PQprepare(p.app, "s0", "select $1 * 2 as doubled", 1, &int4)), "prepare");
 	CHECK(unpin(&p), "unpin");
-	CHECK(value_of(PQexecPrepared(p.app, "s0", 1, v, NULL, NULL, 0), "42"), "exec elsewhere");
+	CHECK(pqt_value_of(PQexecPrepared(p.app, "s0", 1, v, NULL, NULL, 0), "42"), "exec elsewhere");
 	CHECK(pin(&p), "pin");
 	r = PQdescribePrepared(p.app, "s0");
 	CHECK(pqt_status(r, PGRES_COMMAND_OK), "describe elsewhere");
@@ -83,10 +67,10 @@ static int unnamed_sync_across_servers(void)
 	CHECK(PQnfields(r) == 1 && strcmp(PQfname(r, 0), "doubled") == 0, "describe: field doubled");
 	PQclear(r);
 	CHECK(unpin(&p), "unpin");
-	CHECK(ok_result(PQprepare(p.app, "s0", "select $1::text || $2::text", 2, NULL)),
+	CHECK(pqt_ok(PQprepare(p.app, "s0", "select $1::text || $2::text", 2, NULL)),
 	      "re-prepare with another text: no 42P05");
 	CHECK(pin(&p), "pin");
-	CHECK(value_of(PQexecPrepared(p.app, "s0", 2, v, NULL, NULL, 0), "21x"), "exec new text");
+	CHECK(pqt_value_of(PQexecPrepared(p.app, "s0", 2, v, NULL, NULL, 0), "21x"), "exec new text");
 	CHECK(unpin(&p), "unpin");
 	r = PQexec(p.app, "DEALLOCATE s0");
 	CHECK(pqt_status(r, PGRES_COMMAND_OK) && strcmp(PQcmdStatus(r), "DEALLOCATE") == 0,
@@ -117,10 +101,10 @@ static int unnamed_async_across_servers(void)
 	CHECK(pair_open(&p), "connect");
 	CHECK(pin(&p), "pin");
 	CHECK(PQsendPrepare(p.app, "_pg3_0", "select $1::int + 1 as plus", 0, NULL), "send prepare");
-	CHECK(ok_result(next(p.app)) && pqt_async_end(p.app), "prepare");
+	CHECK(pqt_ok(next(p.app)) && pqt_async_end(p.app), "prepare");
 	CHECK(unpin(&p), "unpin");
 	CHECK(PQsendQueryPrepared(p.app, "_pg3_0", 1, v, NULL, NULL, 0), "send exec");
-	CHECK(value_of(next(p.app), "6") && pqt_async_end(p.app), "exec");
+	CHECK(pqt_value_of(next(p.app), "6") && pqt_async_end(p.app), "exec");
 	CHECK(pin(&p), "pin");
 	CHECK(PQsendDescribePrepared(p.app, "_pg3_0"), "send describe");
 	r = next(p.app);
@@ -138,9 +122,9 @@ static int unnamed_async_across_servers(void)
 	PQclear(r);
 	CHECK(pqt_async_end(p.app), "DEALLOCATE end");
 	CHECK(PQsendQueryParams(p.app, "DEALLOCATE ALL", 0, NULL, NULL, NULL, NULL, 0), "send ALL");
-	CHECK(ok_result(next(p.app)) && pqt_async_end(p.app), "DEALLOCATE ALL");
+	CHECK(pqt_ok(next(p.app)) && pqt_async_end(p.app), "DEALLOCATE ALL");
 	CHECK(PQsendQuery(p.app, "select 'still in step'"), "a plain query afterwards");
-	CHECK(value_of(next(p.app), "still in step") && pqt_async_end(p.app), "plain query");
+	CHECK(pqt_value_of(next(p.app), "still in step") && pqt_async_end(p.app), "plain query");
 	CHECK(pqt_server_statements(p.app) == 0, "no named statement on the server");
 	pair_close(&p);
 	return 0;
@@ -163,21 +147,21 @@ static int unnamed_pipeline(void)
 	CHECK(PQsendPrepare(p.app, "p", "select $1::int * 100", 0, NULL), "re-prepare");
 	CHECK(PQsendQueryPrepared(p.app, "p", 1, v, NULL, NULL, 0), "exec again");
 	CHECK(PQpipelineSync(p.app), "sync");
-	CHECK(ok_result(next(p.app)) && pqt_async_end(p.app), "prepare result");
-	CHECK(value_of(next(p.app), "30") && pqt_async_end(p.app), "exec result");
+	CHECK(pqt_ok(next(p.app)) && pqt_async_end(p.app), "prepare result");
+	CHECK(pqt_value_of(next(p.app), "30") && pqt_async_end(p.app), "exec result");
 	r = next(p.app);
 	CHECK(pqt_status(r, PGRES_COMMAND_OK) && PQnfields(r) == 1 && strcmp(PQfname(r, 0), "ten") == 0,
 	      "describe result");
 	PQclear(r);
 	CHECK(pqt_async_end(p.app), "describe end");
-	CHECK(ok_result(next(p.app)) && pqt_async_end(p.app), "re-prepare result");
-	CHECK(value_of(next(p.app), "300") && pqt_async_end(p.app), "exec again result");
+	CHECK(pqt_ok(next(p.app)) && pqt_async_end(p.app), "re-prepare result");
+	CHECK(pqt_value_of(next(p.app), "300") && pqt_async_end(p.app), "exec again result");
 	r = next(p.app);
 	CHECK(pqt_status(r, PGRES_PIPELINE_SYNC), "sync result");
 	PQclear(r);
 	CHECK(PQexitPipelineMode(p.app), "exit");
 	CHECK(pin(&p), "pin");
-	CHECK(value_of(PQexecPrepared(p.app, "p", 1, v, NULL, NULL, 0), "300"), "exec after");
+	CHECK(pqt_value_of(PQexecPrepared(p.app, "p", 1, v, NULL, NULL, 0), "300"), "exec after");
 	CHECK(unpin(&p), "unpin");
 	pair_close(&p);
 	return 0;
@@ -192,7 +176,7 @@ static int unnamed_gdesc(void)
 
 	CHECK(pair_open(&p), "connect");
 	CHECK(pin(&p), "pin");
-	CHECK(ok_result(PQprepare(p.app, "", "select 1 as one, 'two'::text as two", 0, NULL)),
+	CHECK(pqt_ok(PQprepare(p.app, "", "select 1 as one, 'two'::text as two", 0, NULL)),
 	      "prepare ''");
 	CHECK(unpin(&p), "unpin");
 	r = PQdescribePrepared(p.app, "");

@@ -38,6 +38,10 @@ bool pqt_status(PGresult *r, ExecStatusType want);
 const char *pqt_sqlstate(const PGresult *r);
 /* The one value of a one-row, one-column result, as text ("" when absent). */
 const char *pqt_value(const PGresult *r);
+/* r is COMMAND_OK (message otherwise); clears r. */
+bool pqt_ok(PGresult *r);
+/* r is TUPLES_OK with the single value want (message otherwise); clears r. */
+bool pqt_value_of(PGresult *r, const char *want);
 /* PQexec + check status + clear; returns false (with a message) on mismatch. */
 bool pqt_exec_ok(PGconn *conn, const char *sql);
 /* Runs sql and returns its single value in buf. */

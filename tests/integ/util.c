@@ -114,3 +114,21 @@ int pqt_server_statements(PGconn *conn)
 		return -1;
 	return atoi(buf);
 }
+
+bool pqt_ok(PGresult *r)
+{
+	bool ok = pqt_status(r, PGRES_COMMAND_OK);
+
+	PQclear(r);
+	return ok;
+}
+
+bool pqt_value_of(PGresult *r, const char *want)
+{
+	bool ok = pqt_status(r, PGRES_TUPLES_OK) && strcmp(pqt_value(r), want) == 0;
+
+	if (!ok && r && PQresultStatus(r) == PGRES_TUPLES_OK)
+		fprintf(stderr, "  got '%s', expected '%s'\n", pqt_value(r), want);
+	PQclear(r);
+	return ok;
+}

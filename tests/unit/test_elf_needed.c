@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
+
 #include "elf_needed.h"
 
 static char tmp[] = "/tmp/elfneedXXXXXX";
@@ -60,15 +62,9 @@ int main(void)
 {
 	Suite *s = suite_create("elf_needed");
 	TCase *tc = tcase_create("files");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, real_objects);
 	tcase_add_test(tc, broken_inputs);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
+
 #include "names.h"
 #include "stmt_table.h"
 
@@ -155,8 +157,6 @@ int main(void)
 {
 	Suite *s = suite_create("stmt_table");
 	TCase *tc = tcase_create("table");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, put_find_same);
@@ -168,9 +168,5 @@ int main(void)
 	tcase_add_test(tc, clear_forgets_everything);
 	tcase_add_test(tc, generated_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }
