@@ -63,13 +63,26 @@ enum prep_action policy_prepare(const struct stmt_table *t, enum shim_mode mode,
 /* A fresh generated name not taken in t (false if none could be made). */
 bool policy_new_name(const struct stmt_table *t, char out[SERVER_NAME_BUF]);
 
+/* A statement whose own text names prepared statements (see policy_map_name). */
+struct stmt_sql {
+	const char *text;
+	int nparams;
+	const Oid *types;
+};
+
 /*
  * The name to send for an app's reference to a statement (exec, describe,
  * close): the server name when the table maps it, else the name itself cut
- * to the 63 bytes the server would keep (buf holds the cut copy).
+ * to the 63 bytes the server would keep (buf holds the cut copy). For an
+ * execute in dedupe mode, sql (when not NULL) gets the statement's text when
+ * that text itself names prepared statements (PDO prepares "EXECUTE q(3)",
+ * psycopg 3 a "PREPARE"): it must run as SQL, so names map when it runs.
+ * One table lookup either way; whether a text names statements is worked
+ * out once per statement.
  */
-const char *policy_map_name(const struct stmt_table *t, enum shim_mode mode, const char *name,
-			    const struct prep_inflight *inflight, char buf[SERVER_NAME_BUF]);
+const char *policy_map_name(struct stmt_table *t, enum shim_mode mode, const char *name,
+			    const struct prep_inflight *inflight, char buf[SERVER_NAME_BUF],
+			    struct stmt_sql *sql);
 
 /*
  * Unnamed mode: the text recorded for an app's statement name (inflight
@@ -78,15 +91,6 @@ const char *policy_map_name(const struct stmt_table *t, enum shim_mode mode, con
  */
 bool policy_unnamed_text(const struct stmt_table *t, const char *name,
 			 const struct prep_inflight *inflight, struct prep_inflight *out);
-
-/*
- * Dedupe mode: the text of the app's statement `name` when that text itself
- * names prepared statements (PDO and psycopg 3 prepare "EXECUTE q(3)" like
- * any query): such names must be mapped when it runs, so it runs as SQL
- * text. NULL for every other statement (the common case, cached per entry).
- */
-const char *policy_sql_statement(struct stmt_table *t, enum shim_mode mode, const char *name,
-				 bool std_strings, int *nparams, const Oid **types);
 
 /* What a SQL statement's command tag must be for its effect to apply. */
 enum sql_fx_kind {

@@ -60,14 +60,15 @@ struct params {
 };
 
 /*
- * Dedupe mode: run the app's prepared statement `name` as its SQL text when
- * that text names prepared statements itself (see policy_sql_statement).
- * The sync form returns false when it does not apply (run the statement);
- * the async form returns -1 then.
+ * Dedupe mode: run the app's prepared statement as its SQL text, when that
+ * text names prepared statements itself (see policy_map_name). The sync form
+ * returns false when it does not apply (run the statement); the async form
+ * returns -1 then.
  */
-bool hook_sql_exec_statement(struct conn_state *cs, const char *name, struct params *p,
-			     PGresult **out);
-int hook_sql_send_statement(struct conn_state *cs, const char *name, struct params *p);
+bool hook_sql_exec_statement(struct conn_state *cs, const struct stmt_sql *sql,
+			     struct params *p, PGresult **out);
+int hook_sql_send_statement(struct conn_state *cs, const struct stmt_sql *sql,
+			    struct params *p);
 
 /* In pipeline mode every command is queued so results stay matched to commands. */
 int hook_track_pass(struct conn_state *cs, bool pipeline, int sent);

@@ -117,39 +117,32 @@ static int send_planned(struct conn_state *cs, struct op *op, const char *sql,
 	return sent;
 }
 
-/* The planned op for the app's statement `name` run as SQL text, or NULL. */
-static struct op *plan_statement(struct conn_state *cs, const char *name, struct params *p,
-				 const char **text)
+/* The planned op for the app's statement run as its SQL text, or NULL. */
+static struct op *plan_statement(struct conn_state *cs, const struct stmt_sql *sql,
+				 struct params *p)
 {
-	int nparams;
-	const Oid *types;
-
-	*text = policy_sql_statement(&cs->stmts, cs->mode, name, std_strings(cs->conn), &nparams,
-				     &types);
-	if (!*text)
+	if (!sql->text)
 		return NULL;
-	p->types = p->n <= nparams ? types : NULL; /* the types it was prepared with */
-	return plan_sql(cs, *text, false, conn_in_pipeline(cs->conn));
+	p->types = p->n <= sql->nparams ? sql->types : NULL; /* the types it was prepared with */
+	return plan_sql(cs, sql->text, false, conn_in_pipeline(cs->conn));
 }
 
-bool hook_sql_exec_statement(struct conn_state *cs, const char *name, struct params *p,
-			     PGresult **out)
+bool hook_sql_exec_statement(struct conn_state *cs, const struct stmt_sql *sql,
+			     struct params *p, PGresult **out)
 {
-	const char *text;
-	struct op *op = conn_in_pipeline(cs->conn) ? NULL : plan_statement(cs, name, p, &text);
+	struct op *op = conn_in_pipeline(cs->conn) ? NULL : plan_statement(cs, sql, p);
 
 	if (!op)
 		return false;
-	*out = send_planned(cs, op, text, p) ? pump_exec_finish(cs) : NULL;
+	*out = send_planned(cs, op, sql->text, p) ? pump_exec_finish(cs) : NULL;
 	return true;
 }
 
-int hook_sql_send_statement(struct conn_state *cs, const char *name, struct params *p)
+int hook_sql_send_statement(struct conn_state *cs, const struct stmt_sql *sql, struct params *p)
 {
-	const char *text;
-	struct op *op = plan_statement(cs, name, p, &text);
+	struct op *op = plan_statement(cs, sql, p);
 
-	return op ? send_planned(cs, op, text, p) : -1;
+	return op ? send_planned(cs, op, sql->text, p) : -1;
 }
 
 PQSHIM_EXPORT PGresult *PQexec(PGconn *conn, const char *sql)

@@ -127,12 +127,13 @@ static void forget_if_missing(struct conn_state *cs, const char *name, const PGr
 }
 
 /* The server's name for the app's statement name (see policy_map_name). */
-static const char *map(struct conn_state *cs, const char *name, char buf[SERVER_NAME_BUF])
+static const char *map(struct conn_state *cs, const char *name, char buf[SERVER_NAME_BUF],
+		       struct stmt_sql *sql)
 {
 	struct prep_inflight inflight;
 	bool in_flight = cs->q.head && conn_in_pipeline(cs->conn) && hook_inflight(cs, name, &inflight);
 
-	return policy_map_name(&cs->stmts, cs->mode, name, in_flight ? &inflight : NULL, buf);
+	return policy_map_name(&cs->stmts, cs->mode, name, in_flight ? &inflight : NULL, buf, sql);
 }
 
 
@@ -147,6 +148,7 @@ PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 	struct types_buf tb;
 	const char *server = name;
 	struct params p = { n, NULL, values, lengths, formats, result_format };
+	struct stmt_sql sql;
 	PGresult *r;
 
 	if (!real_ready())
@@ -159,9 +161,9 @@ PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 			free(tb.heap);
 			return r;
 		}
-		if (hook_sql_exec_statement(cs, name, &p, &r))
+		server = map(cs, name, buf, &sql);
+		if (hook_sql_exec_statement(cs, &sql, &p, &r))
 			return r;
-		server = map(cs, name, buf);
 	}
 	r = CALL_REAL(real.PQexecPrepared(conn, server, n, values, lengths, formats, result_format));
 	forget_if_missing(cs, name, r);
@@ -180,22 +182,25 @@ PQSHIM_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *name, int n,
 	struct prep_inflight t;
 	struct types_buf tb;
 	struct params p = { n, NULL, values, lengths, formats, result_format };
+	struct stmt_sql sql;
+	const char *server;
 	int sent;
 
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendQueryPrepared(conn, name, n, values, lengths, formats,
 							  result_format));
-	if ((sent = hook_sql_send_statement(cs, name, &p)) >= 0)
-		return sent;
 	if (unnamed_text(cs, name, &t)) {
 		sent = CALL_REAL(real.PQsendQueryParams(conn, t.query, n, pad_types(&t, n, &tb),
 							values, lengths, formats, result_format));
 		free(tb.heap);
 		return hook_track_pass(cs, conn_in_pipeline(conn), sent);
 	}
+	server = map(cs, name, buf, &sql);
+	if ((sent = hook_sql_send_statement(cs, &sql, &p)) >= 0)
+		return sent;
 	return hook_track_pass(cs, conn_in_pipeline(conn),
-			       CALL_REAL(real.PQsendQueryPrepared(conn, map(cs, name, buf), n, values,
-								  lengths, formats, result_format)));
+			       CALL_REAL(real.PQsendQueryPrepared(conn, server, n, values, lengths,
+								  formats, result_format)));
 }
 
 PQSHIM_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *name)
@@ -221,7 +226,7 @@ PQSHIM_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *name)
 			pump_clear_result(r);
 			return CALL_REAL(real.PQdescribePrepared(conn, ""));
 		}
-		server = map(cs, name, buf);
+		server = map(cs, name, buf, NULL);
 	}
 	r = CALL_REAL(real.PQdescribePrepared(conn, server));
 	forget_if_missing(cs, name, r);
@@ -243,7 +248,7 @@ PQSHIM_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *name)
 	if (unnamed_text(cs, name, &t) && (sent = send_describe_bundle(cs, &t)) >= 0)
 		return sent;
 	return hook_track_pass(cs, conn_in_pipeline(conn),
-			       CALL_REAL(real.PQsendDescribePrepared(conn, map(cs, name, buf))));
+			       CALL_REAL(real.PQsendDescribePrepared(conn, map(cs, name, buf, NULL))));
 }
 
 PQSHIM_EXPORT int PQsendDescribePortal(PGconn *conn, const char *portal)
@@ -269,7 +274,7 @@ static const char *close_name(struct conn_state *cs, const char *name, char buf[
 
 	if (unnamed_text(cs, name, &t))
 		return NAMES_GONE;
-	return map(cs, name, buf);
+	return map(cs, name, buf, NULL);
 }
 
 /* After the server closed `server` for the app's `name`. */

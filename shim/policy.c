@@ -86,18 +86,44 @@ enum prep_action policy_prepare(const struct stmt_table *t, enum shim_mode mode,
 	return out->action = PREP_SEND;
 }
 
-const char *policy_map_name(const struct stmt_table *t, enum shim_mode mode, const char *name,
-			    const struct prep_inflight *inflight, char buf[SERVER_NAME_BUF])
+/* Does a statement's text name prepared statements? Either string rule counts. */
+static bool names_statements(struct stmt *s)
 {
-	const struct stmt *s;
+	struct sql_scan scan;
+	const char *q = stmt_query(s);
+	size_t len = strlen(q);
 
+	if (stmt_sql_refs(s) < 0) {
+		sqlscan(q, len, true, &scan);
+		if (scan.n_refs == 0)
+			sqlscan(q, len, false, &scan);
+		stmt_set_sql_refs(s, scan.n_refs > 0);
+	}
+	return stmt_sql_refs(s) > 0;
+}
+
+const char *policy_map_name(struct stmt_table *t, enum shim_mode mode, const char *name,
+			    const struct prep_inflight *inflight, char buf[SERVER_NAME_BUF],
+			    struct stmt_sql *sql)
+{
+	struct stmt *s;
+
+	if (sql)
+		sql->text = NULL;
 	if (mode == MODE_OFF || !name || !name[0])
 		return name;
 	if (inflight && !inflight->changed)
 		return inflight->server;
 	s = stmt_table_find(t, name);
-	if (s)
+	if (s) {
+		if (sql && mode == MODE_DEDUPE && stmt_server_name(s) &&
+		    stmt_origin(s) == STMT_PROTOCOL && names_statements(s)) {
+			sql->text = stmt_query(s);
+			sql->nparams = stmt_nparams(s);
+			sql->types = stmt_types(s);
+		}
 		return stmt_server_name(s);
+	}
 	if (stmt_table_is_stale(t, name))
 		return NAMES_GONE;
 	if (strnlen(name, STMT_NAME_MAX + 1) <= STMT_NAME_MAX)
@@ -126,26 +152,6 @@ bool policy_unnamed_text(const struct stmt_table *t, const char *name,
 	out->nparams = stmt_nparams(s);
 	out->types = stmt_types(s);
 	return true;
-}
-
-const char *policy_sql_statement(struct stmt_table *t, enum shim_mode mode, const char *name,
-				 bool std_strings, int *nparams, const Oid **types)
-{
-	struct stmt *s;
-	struct sql_scan scan;
-
-	if (mode != MODE_DEDUPE || !name || !name[0] || !(s = stmt_table_find(t, name)) ||
-	    !stmt_server_name(s) || stmt_origin(s) != STMT_PROTOCOL)
-		return NULL;
-	if (stmt_sql_refs(s) < 0) {
-		sqlscan(stmt_query(s), strlen(stmt_query(s)), std_strings, &scan);
-		stmt_set_sql_refs(s, scan.n_refs > 0);
-	}
-	if (!stmt_sql_refs(s))
-		return NULL;
-	*nparams = stmt_nparams(s);
-	*types = stmt_types(s);
-	return stmt_query(s);
 }
 
 /*

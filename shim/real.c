@@ -18,11 +18,11 @@
 #include "real.h"
 
 struct real_libpq real;
-__thread unsigned guard_depth;
+HOT_TLS unsigned guard_depth;
 
 static pthread_mutex_t resolve_lock = PTHREAD_MUTEX_INITIALIZER;
-static atomic_bool resolved;
-static __thread bool resolving;
+_Atomic bool real_resolved;
+static HOT_TLS bool resolving;
 
 bool real_resolving(void)
 {
@@ -34,7 +34,7 @@ static bool is_ours(void *addr)
 {
 	Dl_info self, other;
 
-	if (!dladdr((void *)real_ready, &self) || !dladdr(addr, &other))
+	if (!dladdr((void *)real_resolve, &self) || !dladdr(addr, &other))
 		return false;
 	return self.dli_fbase == other.dli_fbase;
 }
@@ -116,16 +116,14 @@ static bool fill(void *handle)
 	return ok;
 }
 
-bool real_ready(void)
+bool real_resolve(void)
 {
 	void *handle;
 	bool ok;
 
-	if (atomic_load_explicit(&resolved, memory_order_acquire))
-		return true;
 	pthread_mutex_lock(&resolve_lock);
 	resolving = true;
-	ok = atomic_load_explicit(&resolved, memory_order_relaxed);
+	ok = atomic_load_explicit(&real_resolved, memory_order_relaxed);
 	if (!ok) {
 		ok = fill(RTLD_NEXT);
 		if (!ok) {
@@ -133,7 +131,7 @@ bool real_ready(void)
 			ok = handle && fill(handle);
 		}
 		if (ok)
-			atomic_store_explicit(&resolved, true, memory_order_release);
+			atomic_store_explicit(&real_resolved, true, memory_order_release);
 		else
 			log_once(LOG_ONCE_NO_LIBPQ, LOG_ERROR,
 				 "no loaded libpq found; calls fail until one is loaded");

@@ -21,8 +21,15 @@ struct real_libpq {
 
 extern struct real_libpq real;
 
-/* True once the real libpq is found; cheap after the first success. */
-bool real_ready(void);
+/* Finds the real libpq (see real.c); true when found. */
+bool real_resolve(void);
+extern _Atomic bool real_resolved;
+
+/* True once the real libpq is found: one load after the first success. */
+static inline bool real_ready(void)
+{
+	return __atomic_load_n(&real_resolved, __ATOMIC_ACQUIRE) || real_resolve();
+}
 /* True on the thread that is looking for libpq right now (its dlsym calls are its own). */
 bool real_resolving(void);
 

@@ -16,8 +16,8 @@ static atomic_ulong epoch = 1;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 /* a small per-thread cache: threads with several connections (pgbench -j) stay lock-free */
-#define CACHE_BITS 3
-static __thread struct cache_slot {
+#define CACHE_BITS 5
+static HOT_TLS struct cache_slot {
 	PGconn *conn;
 	struct conn_state *state;
 	unsigned long epoch;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "log.h"
 #include "stats.h"
 
@@ -27,7 +28,7 @@ static const char *const names[ST_COUNT] = {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct block *blocks;
-static __thread struct block *mine;
+static HOT_TLS struct block *mine;
 
 void stats_add(enum stat_id id)
 {

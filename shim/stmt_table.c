@@ -2,11 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard.h"
 #include "names.h"
 #include "stmt_table.h"
 #include "uthash_safe.h"
 
-__thread bool uthash_oom;
+HOT_TLS bool uthash_oom;
 
 struct stmt {
 	UT_hash_handle hh;     /* by_app, key = key[] */
@@ -64,18 +65,21 @@ unsigned stmt_table_count(const struct stmt_table *t)
 struct stmt *stmt_table_find(const struct stmt_table *t, const char *name)
 {
 	struct stmt *s;
+	size_t len;
 
 	if (!t->by_app)
 		return NULL;
-	HASH_FIND(hh, t->by_app, name, names_server_len(name), s);
+	len = names_server_len(name); /* once: HASH_FIND evaluates its length argument often */
+	HASH_FIND(hh, t->by_app, name, len, s);
 	return s;
 }
 
 static struct srv_name *srv_find(const struct stmt_table *t, const char *name)
 {
 	struct srv_name *n;
+	size_t len = names_server_len(name);
 
-	HASH_FIND(hh, t->by_server, name, names_server_len(name), n);
+	HASH_FIND(hh, t->by_server, name, len, n);
 	return n;
 }
 

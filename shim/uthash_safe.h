@@ -8,7 +8,9 @@
 
 #include <stdbool.h>
 
-extern __thread bool uthash_oom;
+#include "guard.h"
+
+extern HOT_TLS bool uthash_oom;
 
 #define HASH_NONFATAL_OOM 1
 #define uthash_nonfatal_oom(obj) (uthash_oom = true)

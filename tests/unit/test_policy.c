@@ -78,18 +78,18 @@ START_TEST(map_names)
 	char buf[SERVER_NAME_BUF], longname[100];
 
 	stmt_table_put(&t, "s0", "_pqs_x_1", STMT_PROTOCOL, "q", 1, 0, NULL);
-	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "s0", NULL, buf), "_pqs_x_1");
-	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "other", NULL, buf), "other");
-	ck_assert_str_eq(policy_map_name(&t, MODE_OFF, "s0", NULL, buf), "s0");
-	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "", NULL, buf), "");
+	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "s0", NULL, buf, NULL), "_pqs_x_1");
+	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "other", NULL, buf, NULL), "other");
+	ck_assert_str_eq(policy_map_name(&t, MODE_OFF, "s0", NULL, buf, NULL), "s0");
+	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "", NULL, buf, NULL), "");
 	memset(longname, 'm', 99);
 	longname[99] = '\0';
-	ck_assert_uint_eq(strlen(policy_map_name(&t, MODE_DEDUPE, longname, NULL, buf)), 63);
+	ck_assert_uint_eq(strlen(policy_map_name(&t, MODE_DEDUPE, longname, NULL, buf, NULL)), 63);
 	/* the app gave s1 up (renamed, then deallocated): its old text must stay out of reach */
 	stmt_table_put(&t, "s1", "s1", STMT_PROTOCOL, "a", 1, 0, NULL);
 	stmt_table_put(&t, "s1", "_pqs_x_2", STMT_PROTOCOL, "b", 1, 0, NULL);
 	stmt_table_remove(&t, "s1");
-	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "s1", NULL, buf), NAMES_GONE);
+	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "s1", NULL, buf, NULL), NAMES_GONE);
 }
 END_TEST
 
