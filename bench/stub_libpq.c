@@ -294,6 +294,22 @@ int PQisBusy(PGconn *conn)
 	return 0;
 }
 
+/* COPY is never in progress here: no data, and the end goes through */
+int PQgetCopyData(PGconn *conn, char **buffer, int async)
+{
+	*buffer = NULL;
+	return -1;
+}
+
+int PQputCopyEnd(PGconn *conn, const char *errormsg)
+{
+	return 1;
+}
+
+void PQfreemem(void *ptr)
+{
+}
+
 ExecStatusType PQresultStatus(const PGresult *res)
 {
 	return res ? res->status : PGRES_FATAL_ERROR;

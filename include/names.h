@@ -26,6 +26,12 @@
 #define NAMES_GONE "_pqs_gone"
 #define NAMES_MAX_LEN 30
 #define STMT_NAME_MAX 63 /* NAMEDATALEN - 1: the server keeps this many bytes */
+/*
+ * Describe and Close messages over 10,000 bytes make the server drop the
+ * connection: the message is 6 bytes plus the name, so names of this many
+ * bytes or more.
+ */
+#define NAME_DROPS_CONNECTION 9995
 
 /* Writes the name for (tag, seq) into out[NAMES_MAX_LEN + 1]. */
 void names_format(char *out, uint32_t tag, uint64_t seq);

@@ -34,8 +34,16 @@ enum prep_action {
 struct prep_plan {
 	enum prep_action action;
 	bool retry_on_dup; /* PREP_SEND: a 42P05 may be retried under a generated name */
+	bool as_written;   /* the server name is the app's own: send the app's string, so
+			      the server's messages (and its 63-byte cut) are its own */
 	char server_name[SERVER_NAME_BUF];
 };
+
+/* The name to put on the wire for a prepare plan. */
+static inline const char *prep_wire_name(const struct prep_plan *p, const char *app_name)
+{
+	return p->as_written ? app_name : p->server_name;
+}
 
 /*
  * A statement's text as the shim knows it. Also used for a prepare of the

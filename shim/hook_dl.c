@@ -28,19 +28,27 @@ void *pqshim_real_dlopen;
 void *pqshim_dlsym_decide(void *handle, const char *name, void *caller);
 int pqshim_dlopen_mode(const char *file, int mode);
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-
+/*
+ * No locks and no pthread calls: the first dlsym may come from a sanitizer's
+ * own start-up (ThreadSanitizer looks up mmap before it can run anything),
+ * before any interceptor works. Racing threads store the same values.
+ */
 static void init(void)
 {
 	/* dlvsym is not ours: RTLD_NEXT from here is libc's own dlsym */
 	static const char *const versions[] = { "GLIBC_2.34", "GLIBC_2.2.5" };
-	void *(*real_dlsym)(void *, const char *);
+	void *(*real_dlsym)(void *, const char *) = NULL;
+	void *found = NULL;
 
-	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]) && !pqshim_real_dlsym; i++)
-		pqshim_real_dlsym = dlvsym(RTLD_NEXT, "dlsym", versions[i]);
-	*(void **)&real_dlsym = pqshim_real_dlsym;
+	if (__atomic_load_n(&pqshim_real_dlopen, __ATOMIC_ACQUIRE))
+		return;
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]) && !found; i++)
+		found = dlvsym(RTLD_NEXT, "dlsym", versions[i]);
+	*(void **)&real_dlsym = found;
+	__atomic_store_n(&pqshim_real_dlsym, found, __ATOMIC_RELEASE);
 	if (real_dlsym)
-		pqshim_real_dlopen = real_dlsym(RTLD_NEXT, "dlopen");
+		__atomic_store_n(&pqshim_real_dlopen, real_dlsym(RTLD_NEXT, "dlopen"),
+				 __ATOMIC_RELEASE);
 }
 
 /* The shim's definition and the real table's entry, by name. */
@@ -78,7 +86,7 @@ void *pqshim_dlsym_decide(void *handle, const char *name, void *caller)
 	void *theirs;
 
 	(void)caller;
-	pthread_once(&once, init);
+	init();
 	if (handle == RTLD_NEXT || handle == RTLD_DEFAULT || !name || name[0] != 'P' ||
 	    name[1] != 'Q' || real_resolving() || !config_get()->hook_dlsym)
 		return NULL;
@@ -100,7 +108,7 @@ void *pqshim_dlsym_decide(void *handle, const char *name, void *caller)
 
 int pqshim_dlopen_mode(const char *file, int mode)
 {
-	pthread_once(&once, init);
+	init();
 	if (!(mode & RTLD_DEEPBIND) || !file || !strchr(file, '/') || !config_get()->hook_dlopen ||
 	    !elf_needs(file, "libpq.so"))
 		return mode;

@@ -63,7 +63,8 @@ static PGresult *prepare_sync(struct conn_state *cs, const char *name, const cha
 		if (can_answer_locally(conn) && (r = pump_make_ok(conn)))
 			return r;
 		/* the server answers what it would have (25P02 in an aborted block) */
-		return CALL_REAL(real.PQprepare(conn, plan.server_name, query, nparams, types));
+		return CALL_REAL(real.PQprepare(conn, prep_wire_name(&plan, name), query, nparams,
+						types));
 	case PREP_UNNAMED:
 		/* the same text through the unnamed statement: the same answer, nothing left behind */
 		r = CALL_REAL(real.PQprepare(conn, "", query, nparams, types));
@@ -74,7 +75,7 @@ static PGresult *prepare_sync(struct conn_state *cs, const char *name, const cha
 	case PREP_RENAME:
 		break;
 	}
-	r = CALL_REAL(real.PQprepare(conn, plan.server_name, query, nparams, types));
+	r = CALL_REAL(real.PQprepare(conn, prep_wire_name(&plan, name), query, nparams, types));
 	if (real.PQresultStatus(r) == PGRES_COMMAND_OK) {
 		record(cs, name, plan.server_name, query, nparams, types);
 	} else if (result_has_sqlstate(r, "42P05")) {
@@ -140,10 +141,12 @@ static int prepare_async(struct conn_state *cs, const char *name, const char *qu
 		 * status, and never touches the app's unnamed statement.
 		 */
 		op->retry_ok = hook_idle(conn, pipeline);
-		sent = CALL_REAL(real.PQsendDescribePrepared(conn, plan.server_name));
+		sent = CALL_REAL(real.PQsendDescribePrepared(conn, prep_wire_name(&plan, name)));
 	} else {
 		op->retry_ok = plan.retry_on_dup;
-		sent = CALL_REAL(real.PQsendPrepare(conn, plan.server_name, query, nparams, types));
+		sent = CALL_REAL(real.PQsendPrepare(conn, op->virtual_record ? ""
+								    : prep_wire_name(&plan, name),
+						    query, nparams, types));
 	}
 	if (sent)
 		pending_push(&cs->q, op);

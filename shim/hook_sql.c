@@ -172,15 +172,9 @@ PQSHIM_EXPORT int PQsendQuery(PGconn *conn, const char *sql)
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendQuery(conn, sql));
 	pipeline = conn_in_pipeline(conn);
-	/* in pipeline mode libpq sends it with the extended protocol: one statement */
-	if (!(op = plan_sql(cs, sql, !pipeline, pipeline)))
+	/* libpq 15 refuses PQsendQuery in pipeline mode: it says so in its own words */
+	if (pipeline || !(op = plan_sql(cs, sql, true, false)))
 		return hook_track_pass(cs, pipeline, CALL_REAL(real.PQsendQuery(conn, sql)));
-	if (pipeline) {
-		/* in pipeline mode libpq sends it as one extended-protocol statement */
-		struct params p = { 0, NULL, NULL, NULL, NULL, 0 };
-
-		return send_planned(cs, op, sql, &p);
-	}
 	return send_planned(cs, op, sql, NULL);
 }
 

@@ -92,8 +92,8 @@ static const Oid *pad_types(const struct prep_inflight *t, int n, struct types_b
 	Oid *out;
 
 	b->heap = NULL;
-	if (!t->types || n <= t->nparams)
-		return t->types;
+	if (!t->types || n <= t->nparams || n > 65535)
+		return t->types; /* out of range: libpq refuses it before reading any type */
 	out = n <= 32 ? b->small : (b->heap = calloc((size_t)n, sizeof(Oid)));
 	if (!out)
 		return NULL; /* no memory: let the server infer every type */

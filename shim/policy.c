@@ -33,6 +33,24 @@ static bool same_types(int n, const Oid *a, const Oid *b)
 	return true;
 }
 
+/* Valid UTF-8 (the encoding the server checks names in, for UTF8 clients). */
+static bool name_is_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2
+			: (*p & 0xF8) == 0xF0 ? 3 : -1;
+
+		if (n < 0 || (n == 1 && *p < 0xC2))
+			return false;
+		for (p++; n > 0; n--, p++)
+			if ((*p & 0xC0) != 0x80)
+				return false;
+	}
+	return true;
+}
+
 enum prep_action policy_prepare(const struct stmt_table *t, enum shim_mode mode, const char *name,
 				const char *query, int nparams, const Oid *types, bool idle,
 				const struct prep_inflight *inflight, struct prep_plan *out)
@@ -41,10 +59,13 @@ enum prep_action policy_prepare(const struct stmt_table *t, enum shim_mode mode,
 
 	out->action = PREP_PASS;
 	out->retry_on_dup = false;
+	out->as_written = false;
 	out->server_name[0] = '\0';
 	/* libpq itself rejects these; let it say so in its own words */
 	if (mode == MODE_OFF || !name || !query || nparams < 0 || nparams > 65535)
 		return PREP_PASS;
+	if (mode == MODE_UNNAMED && !name_is_utf8(name))
+		return PREP_PASS; /* the server rejects the name (22021): the app is owed that */
 	if (mode == MODE_UNNAMED)
 		return out->action = PREP_UNNAMED; /* the app's "" too: it is our scratch space now */
 	if (!name[0])
@@ -59,6 +80,7 @@ enum prep_action policy_prepare(const struct stmt_table *t, enum shim_mode mode,
 		if (inflight->nparams == nparams && strcmp(inflight->query, query) == 0 &&
 		    same_types(nparams, inflight->types, types)) {
 			copy_name(out->server_name, inflight->server);
+			out->as_written = strncmp(out->server_name, name, STMT_NAME_MAX) == 0;
 			return out->action = PREP_DUP;
 		}
 		if (!policy_new_name(t, out->server_name))
@@ -68,20 +90,26 @@ enum prep_action policy_prepare(const struct stmt_table *t, enum shim_mode mode,
 	s = stmt_table_find(t, name);
 	if (s && stmt_same(s, STMT_PROTOCOL, query, strlen(query), nparams, types)) {
 		copy_name(out->server_name, stmt_server_name(s));
+		out->as_written = !stmt_is_renamed(s);
 		return out->action = PREP_DUP;
 	}
 	/*
 	 * A conflicting re-prepare, a name the server already holds for someone
-	 * else, or a name longer than the server keeps (Describe and Close of
-	 * over 10,000 bytes make the server drop the connection): all go to a
-	 * generated name, which the app's name then maps to.
+	 * else, or a name so long that a Describe or Close of it would make the
+	 * server drop the connection (over 10,000 bytes): all go to a generated
+	 * name, which the app's name then maps to. Shorter long names go as they
+	 * are: the server keeps their first 63 bytes, and its messages name them.
 	 */
-	if (s || stmt_table_taken(t, name) || strlen(name) > STMT_NAME_MAX) {
+	if (strnlen(name, NAME_DROPS_CONNECTION) >= NAME_DROPS_CONNECTION && !name_is_utf8(name))
+		return PREP_PASS; /* the server rejects it (22021): the app is owed that */
+	if (s || stmt_table_taken(t, name) ||
+	    strnlen(name, NAME_DROPS_CONNECTION) >= NAME_DROPS_CONNECTION) {
 		if (!policy_new_name(t, out->server_name))
 			return PREP_PASS;
 		return out->action = PREP_RENAME;
 	}
 	copy_name(out->server_name, name);
+	out->as_written = true;
 	out->retry_on_dup = idle;
 	return out->action = PREP_SEND;
 }
@@ -113,7 +141,7 @@ const char *policy_map_name(struct stmt_table *t, enum shim_mode mode, const cha
 	if (mode == MODE_OFF || !name || !name[0])
 		return name;
 	if (inflight && !inflight->changed)
-		return inflight->server;
+		return strncmp(inflight->server, name, STMT_NAME_MAX) == 0 ? name : inflight->server;
 	s = stmt_table_find(t, name);
 	if (s) {
 		if (sql && mode == MODE_DEDUPE && stmt_server_name(s) &&
@@ -122,13 +150,23 @@ const char *policy_map_name(struct stmt_table *t, enum shim_mode mode, const cha
 			sql->nparams = stmt_nparams(s);
 			sql->types = stmt_types(s);
 		}
-		return stmt_server_name(s);
+		return stmt_is_renamed(s) || !stmt_server_name(s) ? stmt_server_name(s) : name;
 	}
 	if (stmt_table_is_stale(t, name))
 		return NAMES_GONE;
-	if (strnlen(name, STMT_NAME_MAX + 1) <= STMT_NAME_MAX)
+	/*
+	 * A name the shim does not know goes as the app wrote it (the server's
+	 * own "does not exist", naming it), unless it is so long that the server
+	 * would drop the connection over a Describe or Close of it: then its
+	 * first 63 bytes, cut on a character boundary so the message stays valid.
+	 */
+	if (strnlen(name, NAME_DROPS_CONNECTION) < NAME_DROPS_CONNECTION)
 		return name;
 	copy_name(buf, name);
+	for (size_t n = strlen(buf); n > 0 && ((unsigned char)buf[n - 1] & 0xC0) == 0x80;)
+		buf[--n] = '\0'; /* continuation bytes of a cut character */
+	if (buf[0] && ((unsigned char)buf[strlen(buf) - 1] & 0xC0) == 0xC0)
+		buf[strlen(buf) - 1] = '\0'; /* its lead byte */
 	return buf;
 }
 
@@ -488,10 +526,13 @@ bool policy_sql(const struct stmt_table *t, enum shim_mode mode, const char *sql
 		goto give_up;
 	for (int i = 0; i < scan.n_refs; i++) {
 		const struct sql_ref *r = &scan.refs[i];
-		bool ok = mode == MODE_UNNAMED
-				  ? plan_unnamed_ref(t, &o, r, simple, scan.n_stmts, out, &ed)
-				  : plan_ref(t, &o, sql, r, simple, idle, scan.n_stmts, out, &ed);
+		bool ok;
 
+		if ((r->kind == SQL_PREPARE || r->kind == SQL_EXECUTE || r->kind == SQL_DEALLOCATE) &&
+		    !r->name[0])
+			continue; /* "" in SQL: the server's "zero-length delimited identifier" */
+		ok = mode == MODE_UNNAMED ? plan_unnamed_ref(t, &o, r, simple, scan.n_stmts, out, &ed)
+					  : plan_ref(t, &o, sql, r, simple, idle, scan.n_stmts, out, &ed);
 		if (!ok)
 			goto give_up;
 	}

@@ -387,6 +387,26 @@ int pump_is_busy(struct conn_state *cs)
 	return CALL_REAL(real.PQisBusy(cs->conn));
 }
 
+/*
+ * A COPY the app left open, ended as libpq's PQexecStart ends it: COPY IN
+ * fails with libpq's own message, COPY OUT data is dropped on the floor.
+ * False for COPY BOTH (replication), which libpq refuses: pass through then.
+ */
+static bool leave_copy(struct conn_state *cs, ExecStatusType st)
+{
+	char *buf;
+	int n;
+
+	if (st == PGRES_COPY_IN)
+		return CALL_REAL(real.PQputCopyEnd(cs->conn, "COPY terminated by new PQexec")) >= 0;
+	if (st == PGRES_COPY_OUT) {
+		while ((n = CALL_REAL(real.PQgetCopyData(cs->conn, &buf, 0))) > 0)
+			real.PQfreemem(buf);
+		return true;
+	}
+	return st != PGRES_COPY_BOTH;
+}
+
 bool pump_drain(struct conn_state *cs)
 {
 	PGresult *r;
@@ -400,9 +420,9 @@ bool pump_drain(struct conn_state *cs)
 			continue;
 		st = real.PQresultStatus(r);
 		pump_clear_result(r);
-		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+		if (!leave_copy(cs, st)) {
 			pending_clear(&cs->q, pump_clear_result);
-			return false; /* libpq's own drain deals with these */
+			return false;
 		}
 		if (real.PQstatus(cs->conn) == CONNECTION_BAD)
 			break;
@@ -416,8 +436,8 @@ bool pump_drain(struct conn_state *cs)
 			break;
 		st = real.PQresultStatus(r);
 		pump_clear_result(r);
-		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
-			return false; /* libpq ends or refuses the COPY in its own words */
+		if (!leave_copy(cs, st))
+			return false;
 		if (real.PQstatus(cs->conn) == CONNECTION_BAD)
 			break;
 	}

@@ -27,6 +27,9 @@
 	REQ(PGresult *, PQexecParams, (PGconn *a, const char *b, int c, const Oid *d, const char *const *e, const int *f, const int *g, int h), (a, b, c, d, e, f, g, h)) \
 	REQ(int, PQsendQueryParams, (PGconn *a, const char *b, int c, const Oid *d, const char *const *e, const int *f, const int *g, int h), (a, b, c, d, e, f, g, h)) \
 	REQ(PGresult *, PQgetResult, (PGconn *a), (a)) \
+	REQ(int, PQgetCopyData, (PGconn *a, char **b, int c), (a, b, c)) \
+	REQ(int, PQputCopyEnd, (PGconn *a, const char *b), (a, b)) \
+	REQ(void, PQfreemem, (void *a), (a)) \
 	REQ(int, PQisBusy, (PGconn *a), (a)) \
 	REQ(ConnStatusType, PQstatus, (const PGconn *a), (a)) \
 	REQ(PGTransactionStatusType, PQtransactionStatus, (const PGconn *a), (a)) \

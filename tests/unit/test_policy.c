@@ -60,16 +60,27 @@ END_TEST
 START_TEST(prepare_taken_and_long_names_are_renamed)
 {
 	struct prep_plan p;
-	char longname[200];
+	static char longname[NAME_DROPS_CONNECTION + 1];
 
 	stmt_table_mark_taken(&t, "theirs");
 	ck_assert_int_eq(policy_prepare(&t, MODE_DEDUPE, "theirs", "q", 0, NULL, true, NULL, &p),
 			 PREP_RENAME);
-	memset(longname, 'l', sizeof(longname) - 1);
-	longname[sizeof(longname) - 1] = '\0';
+	ck_assert(!p.as_written);
+	/* a long name the server can carry goes as written (it keeps 63 bytes) */
+	memset(longname, 'l', 200);
+	ck_assert_int_eq(policy_prepare(&t, MODE_DEDUPE, longname, "q", 0, NULL, true, NULL, &p),
+			 PREP_SEND);
+	ck_assert(p.as_written);
+	ck_assert_str_eq(prep_wire_name(&p, longname), longname);
+	/* one whose Describe would make the server drop the connection is renamed */
+	memset(longname, 'l', NAME_DROPS_CONNECTION);
 	ck_assert_int_eq(policy_prepare(&t, MODE_DEDUPE, longname, "q", 0, NULL, true, NULL, &p),
 			 PREP_RENAME);
 	ck_assert(strlen(p.server_name) <= STMT_NAME_MAX);
+	/* unless it is not valid UTF-8: the server's encoding error is owed */
+	longname[5] = '\xff';
+	ck_assert_int_eq(policy_prepare(&t, MODE_DEDUPE, longname, "q", 0, NULL, true, NULL, &p),
+			 PREP_PASS);
 }
 END_TEST
 
@@ -82,9 +93,18 @@ START_TEST(map_names)
 	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "other", NULL, buf, NULL), "other");
 	ck_assert_str_eq(policy_map_name(&t, MODE_OFF, "s0", NULL, buf, NULL), "s0");
 	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "", NULL, buf, NULL), "");
+	/* unknown names go as written, unless a Describe of them would drop the connection */
 	memset(longname, 'm', 99);
 	longname[99] = '\0';
-	ck_assert_uint_eq(strlen(policy_map_name(&t, MODE_DEDUPE, longname, NULL, buf, NULL)), 63);
+	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, longname, NULL, buf, NULL), longname);
+	{
+		static char huge[NAME_DROPS_CONNECTION + 10];
+
+		memset(huge, 'h', sizeof(huge) - 1);
+		ck_assert_uint_eq(strlen(policy_map_name(&t, MODE_DEDUPE, huge, NULL, buf, NULL)), 63);
+		memcpy(huge + 62, "\xc3\xa9", 2); /* a character across the 63-byte cut */
+		ck_assert_uint_eq(strlen(policy_map_name(&t, MODE_DEDUPE, huge, NULL, buf, NULL)), 62);
+	}
 	/* the app gave s1 up (renamed, then deallocated): its old text must stay out of reach */
 	stmt_table_put(&t, "s1", "s1", STMT_PROTOCOL, "a", 1, 0, NULL);
 	stmt_table_put(&t, "s1", "_pqs_x_2", STMT_PROTOCOL, "b", 1, 0, NULL);
