@@ -128,6 +128,8 @@ struct sql_plan {
 	struct sql_fx fx[SQL_MAX_FX];
 	bool retry_on_dup;      /* one PREPARE statement, may retry under a new name */
 	bool untracked;         /* too many references or no memory: passed through as is */
+	bool unsafe;            /* ...and as written it would reach a statement the app's
+				   name no longer means: the call must fail instead */
 	/*
 	 * Extended protocol (one statement per message): bundle_hidden is sent
 	 * first, under the same Sync, and its result is not the app's. Used for

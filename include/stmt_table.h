@@ -76,6 +76,13 @@ bool stmt_table_put(struct stmt_table *t, const char *name, const char *server_n
 		    enum stmt_origin origin, const char *text, size_t len, int nparams,
 		    const Oid *types);
 
+/*
+ * The shim could not record what `name` means now (out of memory): the app's
+ * name must reach neither its old statement nor anything else. The entry goes;
+ * server names it had stay taken, so references to `name` get "does not exist".
+ */
+void stmt_table_forget(struct stmt_table *t, const char *name);
+
 /* The server dropped the app's statement `name` (DEALLOCATE, Close). */
 void stmt_table_remove(struct stmt_table *t, const char *name);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "conninfo.h"
 
 enum key { K_MODE, K_PREPARED, K_PGBOUNCER, K_LIMIT, K_TIMEOUT, K_N };
@@ -186,7 +187,7 @@ static char *kv_rewrite(const char *s, struct seen *st, bool *failed)
 {
 	size_t len = strlen(s), i = 0, n = 0, mark;
 	bool removed = false, tail_removed = false;
-	char *out = malloc(len + 1);
+	char *out = shim_malloc(len + 1);
 	char value[VALUE_MAX];
 	struct kv kv;
 	int r;
@@ -345,7 +346,7 @@ static char *uri_rewrite(const char *s, struct seen *st, bool *failed)
 		*failed = false;
 		return NULL;
 	}
-	out = malloc(len + 1);
+	out = shim_malloc(len + 1);
 	if (!out)
 		return NULL;
 	memcpy(out, s, q);
@@ -472,8 +473,8 @@ bool conninfo_rewrite_params(const char *const *keywords, const char *const *val
 	}
 	if (failed || (!owned_key && !out->owned_dbname))
 		goto pass;
-	out->keywords = malloc((n + 1) * sizeof(*out->keywords));
-	out->values = malloc((n + 1) * sizeof(*out->values));
+	out->keywords = shim_malloc((n + 1) * sizeof(*out->keywords));
+	out->values = shim_malloc((n + 1) * sizeof(*out->values));
 	if (!out->keywords || !out->values)
 		goto pass;
 	for (size_t i = 0; i < n; i++) {

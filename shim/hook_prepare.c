@@ -31,8 +31,11 @@ static void record(struct conn_state *cs, const char *name, const char *server,
 		   const char *query, int nparams, const Oid *types)
 {
 	if (!stmt_table_put(&cs->stmts, name, server, STMT_PROTOCOL, query, strlen(query), nparams,
-			    types))
+			    types)) {
+		/* never leave the name pointing at what it meant before */
+		stmt_table_forget(&cs->stmts, name);
 		log_once(LOG_ONCE_NO_MEMORY, LOG_WARN, "out of memory: statement not recorded");
+	}
 }
 
 static void hint_in_block(const char *name)

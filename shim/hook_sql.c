@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "bundle.h"
 #include "hook.h"
 #include "log.h"
@@ -22,36 +23,47 @@ static bool std_strings(PGconn *conn)
 	return !v || strcmp(v, "off") != 0;
 }
 
-/* A queued op for text, or NULL: pass through untouched. */
-static struct op *plan_sql(struct conn_state *cs, const char *sql, bool simple, bool pipeline)
+/*
+ * A queued op for text, or NULL: pass through untouched, unless *refuse says
+ * the text as written would reach a statement the app's name no longer means
+ * and no plan could be made (no memory): then the call fails the way libpq
+ * fails without memory, rather than run the wrong statement.
+ */
+static struct op *plan_sql(struct conn_state *cs, const char *sql, bool simple, bool pipeline,
+			   bool *refuse)
 {
 	static __thread struct sql_plan scratch; /* most texts need no plan: no allocation for them */
 	struct sql_plan *plan;
 	struct op *op;
 
+	*refuse = false;
 	if (!policy_sql(&cs->stmts, cs->mode, sql, std_strings(cs->conn), simple,
 			hook_idle(cs->conn, pipeline), &scratch)) {
 		if (scratch.untracked)
 			log_once(LOG_ONCE_SQL_OVERFLOW, LOG_WARN,
 				 "a SQL text with too many statement references passed through untracked");
+		*refuse = scratch.unsafe;
 		return NULL;
 	}
-	plan = malloc(sizeof(*plan));
+	*refuse = scratch.text != NULL || scratch.bundle;
+	plan = shim_malloc(sizeof(*plan));
 	if (!plan) {
 		sql_plan_release(&scratch);
 		return NULL;
 	}
 	memcpy(plan, &scratch, sizeof(*plan));
 	op = op_new(OP_SQL);
-	if (op && plan->retry_on_dup && !(op->sql = strdup(sql))) {
+	if (op && plan->retry_on_dup && !(op->sql = shim_strdup(sql))) {
 		op_free(op, NULL);
 		op = NULL;
 	}
 	if (!op) {
 		sql_plan_release(plan);
 		free(plan);
+		log_once(LOG_ONCE_NO_MEMORY, LOG_WARN, "out of memory: passing calls through untouched");
 		return NULL;
 	}
+	*refuse = false;
 	op->plan = plan;
 	op->retry_ok = plan->retry_on_dup;
 	if (plan->text || plan->bundle)
@@ -119,43 +131,50 @@ static int send_planned(struct conn_state *cs, struct op *op, const char *sql,
 
 /* The planned op for the app's statement run as its SQL text, or NULL. */
 static struct op *plan_statement(struct conn_state *cs, const struct stmt_sql *sql,
-				 struct params *p)
+				 struct params *p, bool *refuse)
 {
+	*refuse = false;
 	if (!sql->text)
 		return NULL;
 	p->types = p->n <= sql->nparams ? sql->types : NULL; /* the types it was prepared with */
-	return plan_sql(cs, sql->text, false, conn_in_pipeline(cs->conn));
+	return plan_sql(cs, sql->text, false, conn_in_pipeline(cs->conn), refuse);
 }
 
 bool hook_sql_exec_statement(struct conn_state *cs, const struct stmt_sql *sql,
 			     struct params *p, PGresult **out)
 {
-	struct op *op = conn_in_pipeline(cs->conn) ? NULL : plan_statement(cs, sql, p);
+	bool refuse = false;
+	struct op *op = conn_in_pipeline(cs->conn) ? NULL : plan_statement(cs, sql, p, &refuse);
 
-	if (!op)
-		return false;
-	*out = send_planned(cs, op, sql->text, p) ? pump_exec_finish(cs) : NULL;
-	return true;
+	if (!op && refuse)
+		*out = NULL; /* as libpq without memory */
+	else if (op)
+		*out = send_planned(cs, op, sql->text, p) ? pump_exec_finish(cs) : NULL;
+	return op || refuse;
 }
 
 int hook_sql_send_statement(struct conn_state *cs, const struct stmt_sql *sql, struct params *p)
 {
-	struct op *op = plan_statement(cs, sql, p);
+	bool refuse;
+	struct op *op = plan_statement(cs, sql, p, &refuse);
 
-	return op ? send_planned(cs, op, sql->text, p) : -1;
+	if (!op)
+		return refuse ? 0 : -1;
+	return send_planned(cs, op, sql->text, p);
 }
 
 PQSHIM_EXPORT PGresult *PQexec(PGconn *conn, const char *sql)
 {
 	struct conn_state *cs;
 	struct op *op;
+	bool refuse = false;
 
 	if (!real_ready())
 		return NULL;
 	if (!(cs = hook_sync_state(conn)))
 		return CALL_REAL(real.PQexec(conn, sql));
-	if (conn_in_pipeline(conn) || !(op = plan_sql(cs, sql, true, false)))
-		return CALL_REAL(real.PQexec(conn, sql));
+	if (conn_in_pipeline(conn) || !(op = plan_sql(cs, sql, true, false, &refuse)))
+		return refuse ? NULL : CALL_REAL(real.PQexec(conn, sql));
 	if (!send_planned(cs, op, sql, NULL))
 		return NULL; /* as PQexec: the error is in PQerrorMessage */
 	return pump_exec_finish(cs);
@@ -166,6 +185,7 @@ PQSHIM_EXPORT int PQsendQuery(PGconn *conn, const char *sql)
 	struct conn_state *cs;
 	bool pipeline;
 	struct op *op;
+	bool refuse = false;
 
 	if (!real_ready())
 		return 0;
@@ -173,8 +193,8 @@ PQSHIM_EXPORT int PQsendQuery(PGconn *conn, const char *sql)
 		return CALL_REAL(real.PQsendQuery(conn, sql));
 	pipeline = conn_in_pipeline(conn);
 	/* libpq 15 refuses PQsendQuery in pipeline mode: it says so in its own words */
-	if (pipeline || !(op = plan_sql(cs, sql, true, false)))
-		return hook_track_pass(cs, pipeline, CALL_REAL(real.PQsendQuery(conn, sql)));
+	if (pipeline || !(op = plan_sql(cs, sql, true, false, &refuse)))
+		return refuse ? 0 : hook_track_pass(cs, pipeline, CALL_REAL(real.PQsendQuery(conn, sql)));
 	return send_planned(cs, op, sql, NULL);
 }
 
@@ -184,6 +204,7 @@ PQSHIM_EXPORT PGresult *PQexecParams(PGconn *conn, const char *sql, int n, const
 {
 	struct conn_state *cs;
 	struct op *op;
+	bool refuse = false;
 
 	if (!real_ready())
 		return NULL;
@@ -192,9 +213,10 @@ PQSHIM_EXPORT PGresult *PQexecParams(PGconn *conn, const char *sql, int n, const
 						   result_format));
 	struct params p = { n, types, values, lengths, formats, result_format };
 
-	if (conn_in_pipeline(conn) || !(op = plan_sql(cs, sql, false, false)))
-		return CALL_REAL(real.PQexecParams(conn, sql, n, types, values, lengths, formats,
-						   result_format));
+	if (conn_in_pipeline(conn) || !(op = plan_sql(cs, sql, false, false, &refuse)))
+		return refuse ? NULL
+			      : CALL_REAL(real.PQexecParams(conn, sql, n, types, values, lengths,
+							    formats, result_format));
 	if (!send_planned(cs, op, sql, &p))
 		return NULL;
 	return pump_exec_finish(cs);
@@ -207,6 +229,7 @@ PQSHIM_EXPORT int PQsendQueryParams(PGconn *conn, const char *sql, int n, const 
 	struct conn_state *cs;
 	bool pipeline;
 	struct op *op;
+	bool refuse = false;
 
 	if (!real_ready())
 		return 0;
@@ -216,8 +239,8 @@ PQSHIM_EXPORT int PQsendQueryParams(PGconn *conn, const char *sql, int n, const 
 	struct params p = { n, types, values, lengths, formats, result_format };
 
 	pipeline = conn_in_pipeline(conn);
-	if (!(op = plan_sql(cs, sql, false, pipeline)))
-		return hook_track_pass(cs, pipeline,
+	if (!(op = plan_sql(cs, sql, false, pipeline, &refuse)))
+		return refuse ? 0 : hook_track_pass(cs, pipeline,
 				       CALL_REAL(real.PQsendQueryParams(conn, sql, n, types, values,
 									lengths, formats,
 									result_format)));

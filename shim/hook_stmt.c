@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "bundle.h"
 #include "hook.h"
 #include "log.h"
@@ -94,7 +95,7 @@ static const Oid *pad_types(const struct prep_inflight *t, int n, struct types_b
 	b->heap = NULL;
 	if (!t->types || n <= t->nparams || n > 65535)
 		return t->types; /* out of range: libpq refuses it before reading any type */
-	out = n <= 32 ? b->small : (b->heap = calloc((size_t)n, sizeof(Oid)));
+	out = n <= 32 ? b->small : (b->heap = shim_calloc((size_t)n, sizeof(Oid)));
 	if (!out)
 		return NULL; /* no memory: let the server infer every type */
 	memset(out, 0, sizeof(Oid) * (size_t)n);

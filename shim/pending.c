@@ -2,11 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "pending.h"
 
 struct op *op_new(enum op_kind kind)
 {
-	struct op *op = calloc(1, sizeof(*op));
+	struct op *op = shim_calloc(1, sizeof(*op));
 
 	if (op)
 		op->kind = kind;
@@ -17,13 +18,13 @@ bool op_set_statement(struct op *op, const char *query, int nparams, const Oid *
 {
 	size_t len = strlen(query) + 1;
 
-	op->query = malloc(len);
+	op->query = shim_malloc(len);
 	if (!op->query)
 		return false;
 	memcpy(op->query, query, len);
 	op->nparams = nparams;
 	if (types && nparams > 0) {
-		op->types = malloc(sizeof(Oid) * (size_t)nparams);
+		op->types = shim_malloc(sizeof(Oid) * (size_t)nparams);
 		if (!op->types)
 			return false;
 		memcpy(op->types, types, sizeof(Oid) * (size_t)nparams);

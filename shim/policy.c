@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "policy.h"
 
 static bool taken_in(const char *name, void *arg)
@@ -377,7 +378,7 @@ static bool plan_prepare(const struct stmt_table *t, struct overlay *o, const ch
 	}
 	if (!fx)
 		return false;
-	fx->body = malloc(r->body_len + 1);
+	fx->body = shim_malloc(r->body_len + 1);
 	if (!fx->body)
 		return false;
 	memcpy(fx->body, body, r->body_len);
@@ -496,6 +497,22 @@ static bool plan_ref(const struct stmt_table *t, struct overlay *o, const char *
 	return true;
 }
 
+/* Does the text name a statement the shim renamed, or one the app gave up? */
+static bool names_moved(const struct stmt_table *t, const struct sql_scan *scan)
+{
+	for (int i = 0; i < scan->n_refs; i++) {
+		const struct stmt *s = stmt_table_find(t, scan->refs[i].name);
+
+		if ((s && stmt_is_renamed(s)) || stmt_table_is_stale(t, scan->refs[i].name))
+			return true;
+	}
+	/*
+	 * References past the first SQL_MAX_REFS are not known: refusing a valid
+	 * text for that would be worse than the rare case it guards against.
+	 */
+	return false;
+}
+
 bool policy_sql(const struct stmt_table *t, enum shim_mode mode, const char *sql, bool std_strings,
 		bool simple, bool idle, struct sql_plan *out)
 {
@@ -510,6 +527,7 @@ bool policy_sql(const struct stmt_table *t, enum shim_mode mode, const char *sql
 	out->n_fx = 0;
 	out->retry_on_dup = false;
 	out->untracked = false;
+	out->unsafe = false;
 	out->name_off = out->name_len = 0;
 	out->bundle = false;
 	out->bundle_hidden[0] = '\0';
@@ -547,6 +565,7 @@ bool policy_sql(const struct stmt_table *t, enum shim_mode mode, const char *sql
 give_up:
 	sql_plan_release(out);
 	out->untracked = true;
+	out->unsafe = names_moved(t, &scan);
 	return false;
 }
 

@@ -54,11 +54,14 @@ static void lost_track(struct conn_state *cs, const char *why)
 static void record_prepare(struct conn_state *cs, struct op *op)
 {
 	if (!stmt_table_put(&cs->stmts, op->key, op->virtual_record ? NULL : op->server,
-			    STMT_PROTOCOL, op->query, strlen(op->query), op->nparams, op->types))
+			    STMT_PROTOCOL, op->query, strlen(op->query), op->nparams, op->types)) {
+		/* never leave the name pointing at what it meant before */
+		stmt_table_forget(&cs->stmts, op->key);
 		log_once(LOG_ONCE_NO_MEMORY, LOG_WARN,
 			 "out of memory: statement \"%s\" not recorded", op->key);
-	else
+	} else {
 		log_msg(LOG_DEBUG, "prepared \"%s\" as \"%s\"", op->key, op->server);
+	}
 }
 
 static const char *fx_tag(enum sql_fx_kind kind)
@@ -83,9 +86,11 @@ static void apply_fx(struct conn_state *cs, const struct sql_fx *fx)
 	switch (fx->kind) {
 	case FX_PREPARE:
 		if (!stmt_table_put(&cs->stmts, fx->key, fx->server, STMT_SQL, fx->body,
-				    fx->body_len, 0, NULL))
+				    fx->body_len, 0, NULL)) {
+			stmt_table_forget(&cs->stmts, fx->key);
 			log_once(LOG_ONCE_NO_MEMORY, LOG_WARN,
 				 "out of memory: statement \"%s\" not recorded", fx->key);
+		}
 		break;
 	case FX_DEALLOCATE:
 		if (fx->known)

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "conn.h"
 #include "guard.h"
 #include "log.h"
@@ -89,7 +90,7 @@ static struct conn_state *lookup(PGconn *conn, bool create)
 	pthread_mutex_lock(&lock);
 	cs = find_locked(conn);
 	if (!cs && create) {
-		cs = calloc(1, sizeof(*cs));
+		cs = shim_calloc(1, sizeof(*cs));
 		if (cs) {
 			cs->conn = conn;
 			cs->mode = config_get()->mode;

@@ -25,6 +25,7 @@
  * skip() passes over words, numbers, blanks, operators, parentheses and
  * plain '' literals in bulk, stopping only where a ';' could hide or end.
  */
+#include "alloc.h"
 #include "sqlscan.h"
 
 #include <stdint.h>
@@ -523,7 +524,7 @@ char *sqlscan_apply(const char *sql, size_t len, const struct sql_edit *edits, i
 		total = total - edits[k].len + tl;
 		pos = edits[k].off + edits[k].len;
 	}
-	if (!(buf = malloc(total + 1)))
+	if (!(buf = shim_malloc(total + 1)))
 		return NULL;
 	for (pos = 0, k = 0; k < n_edits; k++) {
 		memcpy(buf + o, sql + pos, edits[k].off - pos);

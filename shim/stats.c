@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "guard.h"
 #include "log.h"
 #include "stats.h"
@@ -35,7 +36,7 @@ void stats_add(enum stat_id id)
 	struct block *b = mine;
 
 	if (!b) {
-		b = calloc(1, sizeof(*b));
+		b = shim_calloc(1, sizeof(*b));
 		if (!b)
 			return; /* counting is best effort */
 		pthread_mutex_lock(&lock);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "guard.h"
 #include "names.h"
 #include "stmt_table.h"
@@ -172,7 +173,7 @@ static struct srv_name *srv_get(struct stmt_table *t, const char *name)
 
 	if (n)
 		return n;
-	n = malloc(sizeof(*n) + len + 1);
+	n = shim_malloc(sizeof(*n) + len + 1);
 	if (!n)
 		return NULL;
 	n->owner = NULL;
@@ -195,7 +196,7 @@ static struct stmt *stmt_new(const char *name, enum stmt_origin origin, const ch
 			     size_t len, int nparams, const Oid *types)
 {
 	size_t klen = names_server_len(name);
-	struct stmt *s = calloc(1, sizeof(*s) + klen + 1);
+	struct stmt *s = shim_calloc(1, sizeof(*s) + klen + 1);
 
 	if (!s)
 		return NULL;
@@ -204,13 +205,13 @@ static struct stmt *stmt_new(const char *name, enum stmt_origin origin, const ch
 	s->sql_refs = -1;
 	s->nparams = nparams;
 	s->len = len;
-	s->text = malloc(len + 1);
+	s->text = shim_malloc(len + 1);
 	if (!s->text)
 		goto free_stmt;
 	memcpy(s->text, text, len);
 	s->text[len] = '\0';
 	if (!all_zero(nparams, types)) {
-		s->types = malloc(sizeof(Oid) * (size_t)nparams);
+		s->types = shim_malloc(sizeof(Oid) * (size_t)nparams);
 		if (!s->types)
 			goto free_stmt;
 		memcpy(s->types, types, sizeof(Oid) * (size_t)nparams);
@@ -288,6 +289,18 @@ void stmt_table_release(struct stmt_table *t, const char *server_name)
 	}
 	HASH_DEL(t->by_server, n);
 	free(n);
+}
+
+void stmt_table_forget(struct stmt_table *t, const char *name)
+{
+	struct stmt *s = stmt_table_find(t, name);
+
+	if (!s)
+		return;
+	if (s->srv && s->srv->owner == s)
+		s->srv->owner = NULL; /* still on the server: an orphan the app cannot reach */
+	HASH_DEL(t->by_app, s);
+	stmt_free(s);
 }
 
 void stmt_table_remove(struct stmt_table *t, const char *name)

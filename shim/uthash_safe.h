@@ -12,7 +12,10 @@
 
 extern HOT_TLS bool uthash_oom;
 
+#include "alloc.h"
+
 #define HASH_NONFATAL_OOM 1
+#define uthash_malloc(sz) shim_malloc(sz)
 #define uthash_nonfatal_oom(obj) (uthash_oom = true)
 #include <uthash.h>
 
