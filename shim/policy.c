@@ -262,6 +262,8 @@ static bool taken_now(const struct stmt_table *t, const struct overlay *o, const
 
 struct edits {
 	int n;
+	const char *sql; /* the text being edited */
+	size_t len;
 	struct sql_edit e[SQL_MAX_FX];
 	char text[SQL_MAX_FX][SERVER_NAME_BUF * 2 + 16];
 };
@@ -276,6 +278,9 @@ static bool edit_name(struct edits *ed, const struct sql_ref *r, const char *pre
 		return false;
 	strcpy(out, prefix);
 	strcat(out, q);
+	/* "s0"x" would read as one identifier with an escaped quote: keep them apart */
+	if (r->name_off + r->name_len < ed->len && ed->sql[r->name_off + r->name_len] == '"')
+		strcat(out, " ");
 	ed->e[ed->n].off = r->name_off;
 	ed->e[ed->n].len = r->name_len;
 	ed->e[ed->n].text = out;
@@ -540,6 +545,8 @@ bool policy_sql(const struct stmt_table *t, enum shim_mode mode, const char *sql
 	o.n = 0;
 	o.cleared = false;
 	ed.n = 0;
+	ed.sql = sql;
+	ed.len = len;
 	if (scan.overflow)
 		goto give_up;
 	for (int i = 0; i < scan.n_refs; i++) {

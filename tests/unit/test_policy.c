@@ -204,6 +204,17 @@ START_TEST(unnamed_deallocate_of_recorded_name)
 }
 END_TEST
 
+START_TEST(sql_renamed_name_before_a_quote)
+{
+	const char *out;
+
+	stmt_table_put(&t, "s0", "_pqs_1_1", STMT_SQL, " AS select 1", 12, 0, NULL);
+	/* found by fuzz_rewrite: "_pqs_1_1""x" would be one identifier with an escaped quote */
+	out = planned("EXECUTE s0\"x\"");
+	ck_assert_str_eq(out, "EXECUTE \"_pqs_1_1\" \"x\"");
+}
+END_TEST
+
 START_TEST(sql_deallocate_all_and_discard)
 {
 	planned("DEALLOCATE ALL");
@@ -282,6 +293,7 @@ int main(void)
 	tcase_add_test(tc, sql_prepare_new_then_identical_then_conflicting);
 	tcase_add_test(tc, sql_identical_in_extended_protocol_passes);
 	tcase_add_test(tc, sql_deallocate_all_and_discard);
+	tcase_add_test(tc, sql_renamed_name_before_a_quote);
 	tcase_add_test(tc, unnamed_deallocate_of_recorded_name);
 	tcase_add_test(tc, sql_in_text_order);
 	tcase_add_test(tc, config_values_and_defaults);

@@ -1,0 +1,1 @@
+PREPARE stmt1 (int, text) AS SELECT * FROM users WHERE id = $1 AND name = $2; EXECUTE stmt1(1, 'bob');

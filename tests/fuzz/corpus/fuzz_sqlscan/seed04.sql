@@ -1,0 +1,1 @@
+prepare pdo_stmt_00000001 as select 'it''s; EXECUTE x' from t; execute pdo_stmt_00000001;

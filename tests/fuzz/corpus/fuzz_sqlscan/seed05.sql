@@ -1,0 +1,1 @@
+EXECUTE pdo_stmt_00000001(3)

@@ -1,0 +1,1 @@
+SELECT E'a\'; DEALLOCATE x; \n' AS v; EXECUTE q;

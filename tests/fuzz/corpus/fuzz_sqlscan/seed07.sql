@@ -1,0 +1,1 @@
+SELECT $$ ; EXECUTE s0 $$, $fn$ PREPARE x AS SELECT 1; $fn$; DEALLOCATE s0

@@ -1,0 +1,1 @@
+/* outer /* nested; EXECUTE a */ still comment; DEALLOCATE b */ EXECUTE s1

@@ -1,0 +1,2 @@
+-- EXECUTE hidden; DEALLOCATE hidden
+PREPARE a AS SELECT 1; -- trailing

@@ -1,0 +1,1 @@
+PREPARE "Quoted""Name" AS SELECT 1; EXECUTE "Quoted""Name"; DEALLOCATE "Quoted""Name";

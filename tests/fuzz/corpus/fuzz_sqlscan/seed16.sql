@@ -1,0 +1,1 @@
+SELECT U&'d\0061t\+000061; EXECUTE x', B'0101', X'ff' ; EXECUTE s1

@@ -1,0 +1,1 @@
+PREPARE llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll AS SELECT 1; EXECUTE LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL
