@@ -18,7 +18,7 @@ FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -Iinclude -Ishim $(PG_CFLAGS) -g -O1 \
                 -fno-sanitize-recover=undefined
 FUZZ_SECS    ?= 10
 FUZZ_LONG_SECS ?= 300
-FUZZ_HDRS    := $(wildcard shim/*.h include/*.h) mk/fuzz.mk
+FUZZ_HDRS    := $(wildcard shim/*.h include/*.h tests/fuzz/*.h) mk/fuzz.mk
 
 FUZZ_SRC_fuzz_sqlscan  := shim/sqlscan.c
 FUZZ_SRC_fuzz_rewrite  := shim/sqlscan.c shim/policy.c shim/stmt_table.c shim/names.c shim/config.c

@@ -465,28 +465,15 @@ static void terminate(int pid)
 
 /* ---- the scenarios ---- */
 
-static int sc_pg_restart(void)
+/* A server restarted by run.sh's hook (restart-pg, restart-bouncer) between two calls. */
+static int sc_restart(const char *step, const char *hook)
 {
 	PGconn *c = connect_env("PQF_DSN");
 
 	setup(c);
-	set_step("restart PostgreSQL");
-	if (!run_hook("restart-pg"))
-		fail("pg_ctl restart failed");
-	after_fault_exec_and_reset(c);
-	recover(c, NULL, NULL, NULL, NULL);
-	PQfinish(c);
-	return 0;
-}
-
-static int sc_bouncer_restart(void)
-{
-	PGconn *c = connect_env("PQF_DSN");
-
-	setup(c);
-	set_step("restart PgBouncer");
-	if (!run_hook("restart-bouncer"))
-		fail("pgbouncer restart failed");
+	set_step("%s", step);
+	if (!run_hook(hook))
+		fail("%s failed", hook);
 	after_fault_exec_and_reset(c);
 	recover(c, NULL, NULL, NULL, NULL);
 	PQfinish(c);
@@ -694,9 +681,9 @@ int main(int argc, char **argv)
 
 	fresh_table();
 	if (strcmp(sc, "pg-restart") == 0)
-		rc = sc_pg_restart();
+		rc = sc_restart("restart PostgreSQL", "restart-pg");
 	else if (strcmp(sc, "bouncer-restart") == 0)
-		rc = sc_bouncer_restart();
+		rc = sc_restart("restart PgBouncer", "restart-bouncer");
 	else if (strcmp(sc, "term-idle") == 0)
 		rc = sc_term_idle();
 	else if (strncmp(sc, "term-async-", 11) == 0)

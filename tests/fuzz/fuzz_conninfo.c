@@ -28,17 +28,8 @@
 
 #include "conninfo.h"
 
-#define FAIL(...)                                                                   \
-	do {                                                                        \
-		fprintf(stderr, "fuzz_conninfo: property violated: " __VA_ARGS__); \
-		fputc('\n', stderr);                                                \
-		abort();                                                            \
-	} while (0)
-#define CHECK(cond, ...)               \
-	do {                                   \
-		if (!(cond))                   \
-			FAIL(__VA_ARGS__);     \
-	} while (0)
+#define FUZZ_TARGET "fuzz_conninfo"
+#include "fuzz.h"
 
 static const char *const keys[] = { "pqshim_mode", "prepared_statements", "pgbouncer",
 				    "connection_limit", "pool_timeout" };

@@ -32,17 +32,8 @@
 #include "sqlscan.h"
 #include "stmt_table.h"
 
-#define FAIL(...)                                                                  \
-	do {                                                                       \
-		fprintf(stderr, "fuzz_rewrite: property violated: " __VA_ARGS__); \
-		fputc('\n', stderr);                                               \
-		abort();                                                           \
-	} while (0)
-#define CHECK(cond, ...)               \
-	do {                                   \
-		if (!(cond))                   \
-			FAIL(__VA_ARGS__);     \
-	} while (0)
+#define FUZZ_TARGET "fuzz_rewrite"
+#include "fuzz.h"
 
 #define N_NAMES 6
 static const char *const app_names[N_NAMES] = { "s0", "s1", "q", "pdo_stmt_00000001", "a",

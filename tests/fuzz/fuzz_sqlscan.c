@@ -25,17 +25,8 @@
 
 #include "sqlscan.h"
 
-#define FAIL(...)                                                                  \
-	do {                                                                       \
-		fprintf(stderr, "fuzz_sqlscan: property violated: " __VA_ARGS__); \
-		fputc('\n', stderr);                                               \
-		abort();                                                           \
-	} while (0)
-#define CHECK(cond, ...)               \
-	do {                                   \
-		if (!(cond))                   \
-			FAIL(__VA_ARGS__);     \
-	} while (0)
+#define FUZZ_TARGET "fuzz_sqlscan"
+#include "fuzz.h"
 
 static bool is_word_start(unsigned char c)
 {
