@@ -144,7 +144,11 @@ bool hook_sql_exec_statement(struct conn_state *cs, const struct stmt_sql *sql,
 			     struct params *p, PGresult **out)
 {
 	bool refuse = false;
-	struct op *op = conn_in_pipeline(cs->conn) ? NULL : plan_statement(cs, sql, p, &refuse);
+	struct op *op;
+
+	if (!sql->text)
+		return false; /* the common case: a plain statement, run as is */
+	op = conn_in_pipeline(cs->conn) ? NULL : plan_statement(cs, sql, p, &refuse);
 
 	if (!op && refuse)
 		*out = NULL; /* as libpq without memory */

@@ -144,7 +144,6 @@ PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 {
 	struct conn_state *cs;
 	char buf[SERVER_NAME_BUF];
-
 	struct prep_inflight t;
 	struct types_buf tb;
 	const char *server = name;
@@ -177,9 +176,6 @@ PQSHIM_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *name, int n,
 {
 	struct conn_state *cs;
 	char buf[SERVER_NAME_BUF];
-
-	if (!real_ready())
-		return 0;
 	struct prep_inflight t;
 	struct types_buf tb;
 	struct params p = { n, NULL, values, lengths, formats, result_format };
@@ -187,6 +183,8 @@ PQSHIM_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *name, int n,
 	const char *server;
 	int sent;
 
+	if (!real_ready())
+		return 0;
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendQueryPrepared(conn, name, n, values, lengths, formats,
 							  result_format));
