@@ -18,7 +18,7 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ishim $(PG_CFLAGS)
 
 # pure modules: no libpq calls, unit-tested on their own
-CORE     := sqlscan stmt_table names policy config pending conninfo elf_needed
+CORE     := sqlscan stmt_table names sha256 policy config pending conninfo elf_needed
 HOOKS    := real log stats registry pump bundle alloc_fault hook_prepare hook_stmt hook_sql hook_result hook_conn \
             hook_dl
 CORE_O   := $(CORE:%=$(B)/shim/%.o)

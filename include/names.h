@@ -10,6 +10,23 @@
  * Worst case 5 + 8 + 1 + 16 = 30 bytes, well under the server's 63
  * (NAMEDATALEN - 1): a generated name is never truncated. Only lower-case
  * letters, digits and '_': the same name unquoted or quoted in SQL.
+ *
+ * Content names, for pooled mode, name a statement by what it is:
+ *
+ *     _pqsh_<hash>         e.g. "_pqsh_" + 32 hex digits
+ *
+ * <hash> the first 16 bytes (128 bits) of SHA-256, in 32 lower-case hex
+ *        digits, over exactly these bytes: the 16 ASCII bytes
+ *        "pqshim-pooled-v1", one NUL, the text length (8 bytes big-endian),
+ *        the text, nparams (4 bytes big-endian), then nparams type OIDs
+ *        (4 bytes big-endian each; types == NULL means all 0, unspecified).
+ *        The length prefix makes the encoding unambiguous.
+ *
+ * Always 6 + 32 = 38 bytes, under 63: never truncated by the server. The
+ * same on every connection and in every process. "_pqsh_" differs from
+ * "_pqs_" at byte 4 ('h' vs '_'), so a content name is never taken for a
+ * generated one (names_is_generated is false on it), nor the reverse.
+ * Changing the encoding means a new version string.
  */
 #ifndef PQSHIM_NAMES_H
 #define PQSHIM_NAMES_H
@@ -50,5 +67,18 @@ void names_reseed(void);
 
 /* Length of name as the server keeps it (at most STMT_NAME_MAX bytes). */
 size_t names_server_len(const char *name);
+
+#define NAMES_CONTENT_PREFIX "_pqsh_"
+#define NAMES_CONTENT_LEN 38 /* 6 + 32 hex digits */
+
+/*
+ * The server-side name of a statement in pooled mode: the same on every
+ * connection and in every process. text is len bytes (NULs allowed).
+ */
+void names_content(char out[NAMES_CONTENT_LEN + 1], const char *text, size_t len, int nparams,
+		   const unsigned int *types);
+
+/* True when name has the content-name format (prefix, 32 lower-case hex digits, end). */
+bool names_is_content(const char *name);
 
 #endif

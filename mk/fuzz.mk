@@ -21,7 +21,8 @@ FUZZ_LONG_SECS ?= 300
 FUZZ_HDRS    := $(wildcard shim/*.h include/*.h tests/fuzz/*.h) mk/fuzz.mk
 
 FUZZ_SRC_fuzz_sqlscan  := shim/sqlscan.c
-FUZZ_SRC_fuzz_rewrite  := shim/sqlscan.c shim/policy.c shim/stmt_table.c shim/names.c shim/config.c
+FUZZ_SRC_fuzz_rewrite  := shim/sqlscan.c shim/policy.c shim/stmt_table.c shim/names.c shim/sha256.c \
+                          shim/config.c
 FUZZ_SRC_fuzz_conninfo := shim/conninfo.c shim/config.c
 FUZZ_TARGETS := fuzz_sqlscan fuzz_rewrite fuzz_conninfo
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FZ)/%)

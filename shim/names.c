@@ -1,4 +1,4 @@
-/* Generated statement names; the format and its length bound live in names.h. */
+/* Generated and content statement names; the formats and their length bounds live in names.h. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "names.h"
+#include "sha256.h"
 
 static atomic_uint_fast32_t proc_tag;
 static atomic_uint_fast64_t next_seq = 1;
@@ -66,4 +67,54 @@ void names_reseed(void)
 size_t names_server_len(const char *name)
 {
 	return strnlen(name, STMT_NAME_MAX);
+}
+
+_Static_assert(NAMES_CONTENT_LEN == sizeof(NAMES_CONTENT_PREFIX) - 1 + 32, "prefix + 32 hex digits");
+_Static_assert(NAMES_CONTENT_LEN <= STMT_NAME_MAX, "a content name is never truncated");
+
+static void put_be(struct sha256 *c, uint64_t v, int bytes)
+{
+	unsigned char b[8];
+
+	for (int i = 0; i < bytes; i++)
+		b[i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
+	sha256_update(c, b, (size_t)bytes);
+}
+
+void names_content(char out[NAMES_CONTENT_LEN + 1], const char *text, size_t len, int nparams,
+		   const unsigned int *types)
+{
+	static const char hex[] = "0123456789abcdef";
+	static const char version[] = "pqshim-pooled-v1"; /* hashed with its NUL */
+	const size_t plen = sizeof(NAMES_CONTENT_PREFIX) - 1;
+	unsigned char d[SHA256_LEN];
+	struct sha256 c;
+
+	sha256_init(&c);
+	sha256_update(&c, version, sizeof(version));
+	put_be(&c, len, 8);
+	sha256_update(&c, text, len);
+	put_be(&c, (uint32_t)nparams, 4);
+	for (int i = 0; i < nparams; i++)
+		put_be(&c, types ? types[i] : 0, 4);
+	sha256_final(&c, d);
+
+	memcpy(out, NAMES_CONTENT_PREFIX, plen);
+	for (size_t i = 0; i < 16; i++) {
+		out[plen + 2 * i] = hex[d[i] >> 4];
+		out[plen + 2 * i + 1] = hex[d[i] & 15];
+	}
+	out[NAMES_CONTENT_LEN] = '\0';
+}
+
+bool names_is_content(const char *name)
+{
+	const size_t plen = sizeof(NAMES_CONTENT_PREFIX) - 1;
+
+	if (strncmp(name, NAMES_CONTENT_PREFIX, plen) != 0)
+		return false;
+	for (size_t i = plen; i < NAMES_CONTENT_LEN; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	return name[NAMES_CONTENT_LEN] == '\0';
 }
