@@ -17,7 +17,15 @@ enum shim_mode {
 	MODE_OFF = 0, /* every call passes through */
 	MODE_DEDUPE,  /* default: skip identical re-prepares, rename conflicting ones */
 	MODE_UNNAMED, /* prepared_statements=false: no named statement reaches the server */
+	MODE_POOLED,  /* transaction poolers: statements named by their content, made on demand */
+	MODE_AUTO,    /* dedupe until a connection shows a transaction pooler, then pooled */
 };
+
+/* Modes where the app's statement names stay in the shim: only texts are recorded. */
+static inline bool mode_records_text(enum shim_mode mode)
+{
+	return mode == MODE_UNNAMED || mode == MODE_POOLED;
+}
 
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
@@ -30,6 +38,8 @@ struct config {
 	bool hook_dlopen;   /* drop RTLD_DEEPBIND for objects that need libpq (PHP) */
 	bool hook_dlsym;    /* answer dlsym(libpq handle, "PQ...") with the shim's (psycopg 3) */
 	char stats_file[512]; /* JSON counters at exit ("%p" becomes the pid), "" = none */
+	unsigned pooled_threshold; /* pooled mode: executions of a text before it gets a name */
+	unsigned pooled_max;       /* pooled mode: names per connection */
 	int n_warnings;
 	char warnings[4][160];
 };

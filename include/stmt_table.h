@@ -33,6 +33,7 @@ enum stmt_origin {
 
 struct stmt;
 struct srv_name;
+struct content;
 
 struct stmt_table {
 	struct stmt *by_app;
@@ -58,6 +59,17 @@ enum stmt_origin stmt_origin(const struct stmt *s);
 /* Whether the text itself names prepared statements (EXECUTE q...): 1, 0, or -1 unknown yet. */
 int stmt_sql_refs(const struct stmt *s);
 void stmt_set_sql_refs(struct stmt *s, bool refs);
+
+/* Pooled mode: the entry of its text in the connection's content table (content.h). */
+struct content *stmt_content(const struct stmt *s);
+void stmt_set_content(struct stmt *s, struct content *c);
+
+/*
+ * Every statement prepared through the protocol becomes a recorded text only
+ * (as in unnamed mode); the server keeps what it has, now reached by nobody.
+ * For a connection found to be behind a transaction pooler (auto mode).
+ */
+void stmt_table_make_virtual(struct stmt_table *t);
 
 /* Same origin, text and parameter types (NULL types == all zero). */
 bool stmt_same(const struct stmt *s, enum stmt_origin origin, const char *text, size_t len,

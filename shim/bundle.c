@@ -14,7 +14,8 @@ bool bundle_begin(struct bundle *b, struct conn_state *cs)
 		return true;
 	if (!real.PQenterPipelineMode || !real.PQexitPipelineMode || !real.PQpipelineSync)
 		return false;
-	return CALL_REAL(real.PQenterPipelineMode(cs->conn)) == 1;
+	cs->private_pipeline = CALL_REAL(real.PQenterPipelineMode(cs->conn)) == 1;
+	return cs->private_pipeline;
 }
 
 void bundle_add(struct bundle *b, struct op *op, bool hidden, int sent)
@@ -40,6 +41,7 @@ int bundle_end(struct bundle *b)
 		/* the connection is failing: whatever was queued cannot be matched any more */
 		op_free(sync, pump_clear_result);
 		pending_clear(&b->cs->q, pump_clear_result);
+		b->cs->private_pipeline = false;
 		if (real.PQpipelineStatus(b->cs->conn) != PQ_PIPELINE_OFF)
 			CALL_REAL(real.PQexitPipelineMode(b->cs->conn));
 		return 0;

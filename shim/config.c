@@ -11,6 +11,8 @@ static const char *const mode_names[] = {
 	[MODE_OFF] = "off",
 	[MODE_DEDUPE] = "dedupe",
 	[MODE_UNNAMED] = "unnamed",
+	[MODE_POOLED] = "pooled",
+	[MODE_AUTO] = "auto",
 };
 
 static const char *const level_names[] = {
@@ -133,12 +135,47 @@ static bool parse_stats_file(struct config *cfg, const char *value)
 	return copy_path(cfg->stats_file, sizeof(cfg->stats_file), value);
 }
 
+static bool parse_count(unsigned *out, const char *value, unsigned max)
+{
+	char *end;
+	unsigned long v;
+
+	if (value[0] < '0' || value[0] > '9')
+		return false;
+	v = strtoul(value, &end, 10);
+	if (*end || v > max)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static bool parse_pooled_threshold(struct config *cfg, const char *value)
+{
+	return parse_count(&cfg->pooled_threshold, value, 1000000) && cfg->pooled_threshold > 0;
+}
+
+static bool parse_pooled_max(struct config *cfg, const char *value)
+{
+	return parse_count(&cfg->pooled_max, value, 1000000);
+}
+
 const struct config_var config_vars[] = {
-	{ "PQSHIM_MODE", "dedupe | unnamed | off", "dedupe",
+	{ "PQSHIM_MODE", "dedupe | unnamed | pooled | auto | off", "dedupe",
 	  "dedupe: answer identical re-prepares locally and rename conflicting ones; "
 	  "unnamed: no named statement reaches the server (for transaction poolers); "
+	  "pooled: behind a transaction pooler, statements run by names derived from their "
+	  "text, made on each server connection when missing; "
+	  "auto: dedupe, until a connection shows a transaction pooler, then pooled; "
 	  "off: pass every call through",
 	  parse_mode },
+	{ "PQSHIM_POOLED_THRESHOLD", "1 to 1000000", "2",
+	  "pooled mode: a statement text gets a server-side name once it has run this many times "
+	  "on a connection (before that, it runs through the unnamed statement)",
+	  parse_pooled_threshold },
+	{ "PQSHIM_POOLED_MAX", "0 to 1000000", "256",
+	  "pooled mode: at most this many server-side names per connection; beyond, statements "
+	  "run through the unnamed statement",
+	  parse_pooled_max },
 	{ "PQSHIM_PREPARED_STATEMENTS", "true | false", "true",
 	  "false selects unnamed mode (unless PQSHIM_MODE is set)", parse_pqshim_prepared },
 	{ "prepared_statements", "true | false", "true",
@@ -180,6 +217,8 @@ void config_load(struct config *cfg, config_lookup_fn lookup)
 	cfg->log_level = LOG_WARN;
 	cfg->hook_dlopen = true;
 	cfg->hook_dlsym = true;
+	cfg->pooled_threshold = 2;
+	cfg->pooled_max = 256;
 	for (size_t i = 0; i < config_n_vars; i++) {
 		const char *v = lookup(config_vars[i].name);
 

@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "config.h"
+#include "content.h"
 #include "pending.h"
 #include "stmt_table.h"
 #include "uthash_safe.h"
@@ -24,8 +25,11 @@
 struct conn_state {
 	PGconn *conn;
 	UT_hash_handle hh;
-	enum shim_mode mode;
+	enum shim_mode mode;   /* MODE_AUTO is never here: see auto_pooled */
+	bool auto_pooled;      /* auto mode: switch to pooled at the first sign of a pooler */
+	bool private_pipeline; /* in a pipeline the shim entered for itself, not the app's */
 	struct stmt_table stmts;
+	struct content_table contents; /* pooled mode */
 	struct pending q;
 	PGresult *stash;  /* a result the pump read early (PQisBusy), for the app */
 	bool has_stash;
@@ -43,5 +47,15 @@ void registry_drop(PGconn *conn);
 
 /* Forgets statements and pending ops of one state (the caller owns it). */
 void conn_state_reset(struct conn_state *cs);
+
+/* Sets a connection's mode as configured (auto: dedupe, watching for a pooler). */
+void conn_set_mode(struct conn_state *cs, enum shim_mode mode);
+
+/*
+ * Auto mode saw a transaction pooler on this connection: pooled mode from
+ * now on (the statements it knows become recorded texts); logs once with
+ * the evidence. No-op unless the connection is in auto mode.
+ */
+void conn_switch_pooled(struct conn_state *cs, const char *evidence, const char *name);
 
 #endif

@@ -70,6 +70,16 @@ bool hook_sql_exec_statement(struct conn_state *cs, const struct stmt_sql *sql,
 int hook_sql_send_statement(struct conn_state *cs, const struct stmt_sql *sql,
 			    struct params *p);
 
+/*
+ * Parameter types for executing a recorded text of nparams parameters with n:
+ * the recorded ones, padded with 0 (unspecified) when the call passes more.
+ */
+struct types_buf {
+	Oid small[32];
+	Oid *heap; /* to free */
+};
+const Oid *hook_pad_types(const Oid *types, int nparams, int n, struct types_buf *b);
+
 /* In pipeline mode every command is queued so results stay matched to commands. */
 int hook_track_pass(struct conn_state *cs, bool pipeline, int sent);
 

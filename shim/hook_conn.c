@@ -20,11 +20,11 @@ static PGconn *fresh(PGconn *conn, const struct conninfo_opts *o)
 		return conn;
 	conn_state_reset(cs);
 	if (o->mode_set) {
-		cs->mode = o->mode;
+		conn_set_mode(cs, o->mode);
 		log_msg(LOG_INFO, "connection in %s mode (connection string parameter %s)",
-			config_mode_name(cs->mode), o->mode_source);
+			config_mode_name(o->mode), o->mode_source);
 	} else {
-		cs->mode = config_get()->mode;
+		conn_set_mode(cs, config_get()->mode);
 	}
 	if (o->dropped[0])
 		log_msg(LOG_INFO, "removed from the connection string before libpq saw it: %s",

@@ -30,6 +30,8 @@ static void count(enum prep_action action)
 static void record(struct conn_state *cs, const char *name, const char *server,
 		   const char *query, int nparams, const Oid *types)
 {
+	if (mode_records_text(cs->mode))
+		server = NULL; /* auto mode switched to pooled meanwhile */
 	if (!stmt_table_put(&cs->stmts, name, server, STMT_PROTOCOL, query, strlen(query), nparams,
 			    types)) {
 		/* never leave the name pointing at what it meant before */
@@ -83,6 +85,15 @@ static PGresult *prepare_sync(struct conn_state *cs, const char *name, const cha
 		record(cs, name, plan.server_name, query, nparams, types);
 	} else if (result_has_sqlstate(r, "42P05")) {
 		stmt_table_mark_taken(&cs->stmts, plan.server_name);
+		if (cs->auto_pooled && action == PREP_SEND) {
+			/* a name the shim never prepared here is there: a transaction pooler */
+			conn_switch_pooled(cs, "\"already exists\" (42P05)", name);
+			if (plan.retry_on_dup) {
+				pump_clear_result(r);
+				stats_add(ST_RETRIED);
+				return prepare_sync(cs, name, query, nparams, types);
+			}
+		}
 		if (!plan.retry_on_dup) {
 			hint_in_block(name);
 			return r;

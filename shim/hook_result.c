@@ -33,6 +33,20 @@ PQSHIM_EXPORT int PQisBusy(PGconn *conn)
 	return pump_is_busy(cs);
 }
 
+/* Single-row mode applies to the command just sent: a retry of it asks again. */
+PQSHIM_EXPORT int PQsetSingleRowMode(PGconn *conn)
+{
+	struct conn_state *cs;
+	int ok;
+
+	if (!real_ready())
+		return 0;
+	ok = CALL_REAL(real.PQsetSingleRowMode(conn));
+	if (ok && (cs = pumped(conn)) && cs->q.tail && cs->q.tail->kind == OP_EXEC)
+		cs->q.tail->x.single_row = true;
+	return ok;
+}
+
 static int track_sync(PGconn *conn, int sent)
 {
 	struct conn_state *cs;

@@ -7,6 +7,7 @@
 
 #include "alloc.h"
 #include "bundle.h"
+#include "exec_op.h"
 #include "hook.h"
 #include "log.h"
 #include "stats.h"
@@ -70,7 +71,7 @@ static bool unnamed_text(struct conn_state *cs, const char *name, struct prep_in
 	struct prep_inflight inflight;
 	bool in_flight;
 
-	if (cs->mode != MODE_UNNAMED)
+	if (!mode_records_text(cs->mode))
 		return false;
 	in_flight = cs->q.head && conn_in_pipeline(cs->conn) && hook_inflight(cs, name, &inflight);
 	if (!policy_unnamed_text(&cs->stmts, name, in_flight ? &inflight : NULL, out))
@@ -79,27 +80,18 @@ static bool unnamed_text(struct conn_state *cs, const char *name, struct prep_in
 	return true;
 }
 
-/*
- * Parameter types for executing a recorded text with n parameters: the
- * recorded ones, padded with 0 (unspecified) when the call passes more.
- */
-struct types_buf {
-	Oid small[32];
-	Oid *heap;
-};
-
-static const Oid *pad_types(const struct prep_inflight *t, int n, struct types_buf *b)
+const Oid *hook_pad_types(const Oid *types, int nparams, int n, struct types_buf *b)
 {
 	Oid *out;
 
 	b->heap = NULL;
-	if (!t->types || n <= t->nparams || n > 65535)
-		return t->types; /* out of range: libpq refuses it before reading any type */
+	if (!types || n <= nparams || n > 65535)
+		return types; /* out of range: libpq refuses it before reading any type */
 	out = n <= 32 ? b->small : (b->heap = shim_calloc((size_t)n, sizeof(Oid)));
 	if (!out)
 		return NULL; /* no memory: let the server infer every type */
 	memset(out, 0, sizeof(Oid) * (size_t)n);
-	memcpy(out, t->types, sizeof(Oid) * (size_t)t->nparams);
+	memcpy(out, types, sizeof(Oid) * (size_t)nparams);
 	return out;
 }
 
@@ -122,8 +114,12 @@ static int send_describe_bundle(struct conn_state *cs, const struct prep_infligh
  */
 static void forget_if_missing(struct conn_state *cs, const char *name, const PGresult *r)
 {
-	if (cs && cs->mode == MODE_DEDUPE && name && result_has_sqlstate(r, "26000") &&
-	    stmt_table_find(&cs->stmts, name))
+	if (!cs || cs->mode != MODE_DEDUPE || !name || !result_has_sqlstate(r, "26000") ||
+	    !stmt_table_find(&cs->stmts, name))
+		return;
+	if (cs->auto_pooled) /* a statement the shim made is gone: a transaction pooler */
+		conn_switch_pooled(cs, "\"does not exist\" (26000)", name);
+	else
 		stmt_table_remove(&cs->stmts, name);
 }
 
@@ -137,6 +133,65 @@ static const char *map(struct conn_state *cs, const char *name, char buf[SERVER_
 	return policy_map_name(&cs->stmts, cs->mode, name, in_flight ? &inflight : NULL, buf, sql);
 }
 
+/*
+ * Pooled mode: an execution of the app's recorded statement `name` that goes
+ * by its content name (outside blocks and pipelines, once its text has run
+ * often enough); NULL: run it through the unnamed statement. Every run counts.
+ */
+static struct op *pooled_op(struct conn_state *cs, const char *name, const struct params *p)
+{
+	const struct config *cfg = config_get();
+	struct stmt *s;
+	struct content *c;
+
+	if (cs->mode != MODE_POOLED || !name || conn_in_pipeline(cs->conn))
+		return NULL;
+	s = stmt_table_find(&cs->stmts, name);
+	if (!s || stmt_server_name(s))
+		return NULL;
+	c = stmt_content(s);
+	if (!c) {
+		c = content_table_get(&cs->contents, stmt_query(s), stmt_nparams(s), stmt_types(s),
+				      cfg->pooled_max);
+		if (!c)
+			return NULL;
+		stmt_set_content(s, c);
+	}
+	if (!content_run(&cs->contents, c, cfg->pooled_threshold, cfg->pooled_max) ||
+	    real.PQtransactionStatus(cs->conn) != PQTRANS_IDLE)
+		return NULL;
+	return exec_op_new(name, c->name, true, stmt_query(s), stmt_nparams(s), stmt_types(s), p);
+}
+
+/*
+ * Dedupe mode (auto included): an execution of a statement the shim prepared,
+ * outside blocks and pipelines, watched for a plan to heal or a lost statement.
+ */
+static struct op *dedupe_op(struct conn_state *cs, const char *name, const char *server,
+			    const struct params *p)
+{
+	struct stmt *s;
+
+	if (cs->mode != MODE_DEDUPE || !name || !name[0] || conn_in_pipeline(cs->conn) ||
+	    real.PQtransactionStatus(cs->conn) != PQTRANS_IDLE)
+		return NULL;
+	s = stmt_table_find(&cs->stmts, name);
+	if (!s || !stmt_server_name(s) || stmt_origin(s) != STMT_PROTOCOL)
+		return NULL;
+	return exec_op_new(name, server, false, stmt_query(s), stmt_nparams(s), stmt_types(s), p);
+}
+
+/* Sends op (async: with its own copy of the parameters); -1 when op is NULL. */
+static int send_op(struct conn_state *cs, struct op *op, bool copy)
+{
+	if (!op)
+		return -1;
+	if (copy && !exec_op_own_params(op)) {
+		op_free(op, pump_clear_result);
+		return -1; /* no memory: the plain way */
+	}
+	return exec_op_send(cs, op);
+}
 
 PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 				       const char *const *values, const int *lengths,
@@ -150,13 +205,16 @@ PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 	struct params p = { n, NULL, values, lengths, formats, result_format };
 	struct stmt_sql sql;
 	PGresult *r;
+	int sent;
 
 	if (!real_ready())
 		return NULL;
 	if ((cs = hook_sync_state(conn))) {
+		if ((sent = send_op(cs, pooled_op(cs, name, &p), false)) >= 0)
+			return sent ? pump_exec_finish(cs) : NULL;
 		if (unnamed_text(cs, name, &t)) {
 			/* Parse + Bind + Execute under one Sync: what every pooler carries */
-			r = CALL_REAL(real.PQexecParams(conn, t.query, n, pad_types(&t, n, &tb), values,
+			r = CALL_REAL(real.PQexecParams(conn, t.query, n, hook_pad_types(t.types, t.nparams, n, &tb), values,
 							lengths, formats, result_format));
 			free(tb.heap);
 			return r;
@@ -164,6 +222,8 @@ PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 		server = map(cs, name, buf, &sql);
 		if (hook_sql_exec_statement(cs, &sql, &p, &r))
 			return r;
+		if ((sent = send_op(cs, dedupe_op(cs, name, server, &p), false)) >= 0)
+			return sent ? pump_exec_finish(cs) : NULL;
 	}
 	r = CALL_REAL(real.PQexecPrepared(conn, server, n, values, lengths, formats, result_format));
 	forget_if_missing(cs, name, r);
@@ -188,14 +248,18 @@ PQSHIM_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *name, int n,
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendQueryPrepared(conn, name, n, values, lengths, formats,
 							  result_format));
+	if ((sent = send_op(cs, pooled_op(cs, name, &p), true)) >= 0)
+		return sent;
 	if (unnamed_text(cs, name, &t)) {
-		sent = CALL_REAL(real.PQsendQueryParams(conn, t.query, n, pad_types(&t, n, &tb),
+		sent = CALL_REAL(real.PQsendQueryParams(conn, t.query, n, hook_pad_types(t.types, t.nparams, n, &tb),
 							values, lengths, formats, result_format));
 		free(tb.heap);
 		return hook_track_pass(cs, conn_in_pipeline(conn), sent);
 	}
 	server = map(cs, name, buf, &sql);
 	if ((sent = hook_sql_send_statement(cs, &sql, &p)) >= 0)
+		return sent;
+	if ((sent = send_op(cs, dedupe_op(cs, name, server, &p), true)) >= 0)
 		return sent;
 	return hook_track_pass(cs, conn_in_pipeline(conn),
 			       CALL_REAL(real.PQsendQueryPrepared(conn, server, n, values, lengths,

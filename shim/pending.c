@@ -45,6 +45,9 @@ void op_free(struct op *op, void (*clear_result)(PGresult *))
 		free(op->plan);
 	}
 	free(op->sql);
+	if (op->x.hidden_err && clear_result)
+		clear_result(op->x.hidden_err);
+	free(op->x.owned);
 	free(op);
 }
 

@@ -25,6 +25,29 @@ enum op_kind {
 	OP_SQL,     /* SQL text with effects matched to command tags */
 	OP_CLOSE,   /* protocol Close of a statement: forget it on success */
 	OP_SYNC,    /* pipeline sync point */
+	OP_EXEC,    /* execute by name outside a block, with retries (exec_op.h) */
+};
+
+/* OP_EXEC: what an execution by name needs to be sent again; see exec_op.h. */
+struct op_exec {
+	int stage;            /* enum exec_stage */
+	int sub;              /* the command of the current attempt whose results come next */
+	int tries;            /* attempts sent after the first */
+	bool delivered;       /* a result of this attempt went to the app: no retry now */
+	bool pooled;          /* server is the statement's content name */
+	bool single_row;      /* the app asked for single-row mode: asked again for a retry */
+	PGresult *hidden_err; /* the error of a command the shim added, owed in the app's place */
+	/* the statement, borrowed from its table entry (nothing else runs meanwhile) */
+	const char *text;
+	int nparams;
+	const Oid *types;
+	/* the app's parameters: borrowed for a synchronous call, else copies in `owned` */
+	int n;
+	const char *const *values;
+	const int *lengths;
+	const int *formats;
+	int result_format;
+	void *owned;
 };
 
 struct op {
@@ -46,6 +69,7 @@ struct op {
 	struct sql_plan *plan; /* OP_SQL */
 	int fx_pos;
 	char *sql;        /* OP_SQL with a possible retry: the app's text */
+	struct op_exec x; /* OP_EXEC */
 };
 
 struct pending {

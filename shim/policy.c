@@ -65,9 +65,9 @@ enum prep_action policy_prepare(const struct stmt_table *t, enum shim_mode mode,
 	/* libpq itself rejects these; let it say so in its own words */
 	if (mode == MODE_OFF || !name || !query || nparams < 0 || nparams > 65535)
 		return PREP_PASS;
-	if (mode == MODE_UNNAMED && !name_is_utf8(name))
+	if (mode_records_text(mode) && !name_is_utf8(name))
 		return PREP_PASS; /* the server rejects the name (22021): the app is owed that */
-	if (mode == MODE_UNNAMED)
+	if (mode_records_text(mode))
 		return out->action = PREP_UNNAMED; /* the app's "" too: it is our scratch space now */
 	if (!name[0])
 		return PREP_PASS;
@@ -556,7 +556,7 @@ bool policy_sql(const struct stmt_table *t, enum shim_mode mode, const char *sql
 		if ((r->kind == SQL_PREPARE || r->kind == SQL_EXECUTE || r->kind == SQL_DEALLOCATE) &&
 		    !r->name[0])
 			continue; /* "" in SQL: the server's "zero-length delimited identifier" */
-		ok = mode == MODE_UNNAMED ? plan_unnamed_ref(t, &o, r, simple, scan.n_stmts, out, &ed)
+		ok = mode_records_text(mode) ? plan_unnamed_ref(t, &o, r, simple, scan.n_stmts, out, &ed)
 					  : plan_ref(t, &o, sql, r, simple, idle, scan.n_stmts, out, &ed);
 		if (!ok)
 			goto give_up;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "guard.h"
+#include "exec_op.h"
 #include "log.h"
 #include "pump.h"
 #include "real.h"
@@ -53,7 +54,8 @@ static void lost_track(struct conn_state *cs, const char *why)
 
 static void record_prepare(struct conn_state *cs, struct op *op)
 {
-	if (!stmt_table_put(&cs->stmts, op->key, op->virtual_record ? NULL : op->server,
+	if (!stmt_table_put(&cs->stmts, op->key,
+			    op->virtual_record || mode_records_text(cs->mode) ? NULL : op->server,
 			    STMT_PROTOCOL, op->query, strlen(op->query), op->nparams, op->types)) {
 		/* never leave the name pointing at what it meant before */
 		stmt_table_forget(&cs->stmts, op->key);
@@ -144,6 +146,7 @@ static bool feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **o
 	switch (op->kind) {
 	case OP_PASS:
 	case OP_SYNC:
+	case OP_EXEC: /* exec_op_step */
 		return true;
 	case OP_PREPARE:
 		if (st == PGRES_COMMAND_OK) {
@@ -152,6 +155,7 @@ static bool feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **o
 			   result_has_sqlstate(r, SQLSTATE_DUPLICATE_PSTATEMENT)) {
 			/* another client's statement of that name is on this server session */
 			stmt_table_mark_taken(&cs->stmts, op->server);
+			conn_switch_pooled(cs, "\"already exists\" (42P05)", op->key);
 			if (op->retry_ok && !op->retried) {
 				op->held = r;
 				return false;
@@ -170,6 +174,7 @@ static bool feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **o
 		} else if (result_has_sqlstate(r, SQLSTATE_UNDEFINED_PSTATEMENT)) {
 			/* the server lost it behind our back: forget it, and prepare it for real */
 			stmt_table_remove(&cs->stmts, op->key);
+			conn_switch_pooled(cs, "\"does not exist\" (26000)", op->key);
 			if (op->retry_ok && !op->retried) {
 				op->held = r;
 				return false;
@@ -195,6 +200,7 @@ static bool feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **o
 		} else if (op->fx_pos == 0 && op->retry_ok && !op->retried &&
 			   result_has_sqlstate(r, SQLSTATE_DUPLICATE_PSTATEMENT)) {
 			stmt_table_mark_taken(&cs->stmts, op->plan->fx[0].server);
+			conn_switch_pooled(cs, "\"already exists\" (42P05)", op->plan->fx[0].key);
 			op->held = r;
 			return false;
 		}
@@ -249,7 +255,7 @@ static bool send_retry(struct conn_state *cs, struct op *op)
 static bool may_hide(const struct op *op)
 {
 	if (op->held || op->end_pending || (op->retry_ok && !op->retried) || op->hide ||
-	    op->defer_end || op->private_sync)
+	    op->defer_end || op->private_sync || op->kind == OP_EXEC)
 		return true;
 	if (op->kind != OP_SQL)
 		return false;
@@ -269,6 +275,7 @@ static bool end_bundle(struct conn_state *cs, PGresult *sync, PGresult **out)
 	pending_pop(&cs->q, pump_clear_result);
 	pump_clear_result(cs->bundle_error);
 	cs->bundle_error = NULL;
+	cs->private_pipeline = false;
 	if (!real.PQexitPipelineMode || !CALL_REAL(real.PQexitPipelineMode(cs->conn)))
 		log_once(LOG_ONCE_QUEUE_LOST, LOG_WARN, "could not leave the shim's own pipeline");
 	*out = NULL;
@@ -294,6 +301,8 @@ static bool step(struct conn_state *cs, PGresult **out)
 		*out = r;
 		return true;
 	}
+	if (op->kind == OP_EXEC)
+		return exec_op_step(cs, op, r, out);
 	if (op->kind == OP_SYNC || (r && real.PQresultStatus(r) == PGRES_PIPELINE_SYNC)) {
 		if (op->kind == OP_SYNC && r && real.PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
 			if (op->private_sync)
@@ -417,7 +426,7 @@ bool pump_drain(struct conn_state *cs)
 	PGresult *r;
 	ExecStatusType st;
 
-	if (conn_in_pipeline(cs->conn))
+	if (conn_in_pipeline(cs->conn) && !cs->private_pipeline)
 		return true; /* libpq refuses synchronous calls there, with its own error */
 	while (pump_active(cs)) {
 		r = pump_get_result(cs);

@@ -31,6 +31,7 @@
 	REQ(int, PQputCopyEnd, (PGconn *a, const char *b), (a, b)) \
 	REQ(void, PQfreemem, (void *a), (a)) \
 	REQ(int, PQisBusy, (PGconn *a), (a)) \
+	REQ(int, PQsetSingleRowMode, (PGconn *a), (a)) \
 	REQ(ConnStatusType, PQstatus, (const PGconn *a), (a)) \
 	REQ(PGTransactionStatusType, PQtransactionStatus, (const PGconn *a), (a)) \
 	REQ(const char *, PQparameterStatus, (const PGconn *a, const char *b), (a, b)) \

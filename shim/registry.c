@@ -8,6 +8,7 @@
 #include "conn.h"
 #include "guard.h"
 #include "log.h"
+#include "stats.h"
 #include "names.h"
 #include "real.h"
 
@@ -37,6 +38,7 @@ static void clear_result(PGresult *r)
 void conn_state_reset(struct conn_state *cs)
 {
 	stmt_table_clear(&cs->stmts);
+	content_table_clear(&cs->contents);
 	pending_clear(&cs->q, clear_result);
 	if (cs->has_stash && cs->stash)
 		clear_result(cs->stash);
@@ -45,6 +47,29 @@ void conn_state_reset(struct conn_state *cs)
 	if (cs->bundle_error)
 		clear_result(cs->bundle_error);
 	cs->bundle_error = NULL;
+	cs->private_pipeline = false;
+}
+
+void conn_set_mode(struct conn_state *cs, enum shim_mode mode)
+{
+	cs->auto_pooled = mode == MODE_AUTO;
+	cs->mode = mode == MODE_AUTO ? MODE_DEDUPE : mode;
+}
+
+void conn_switch_pooled(struct conn_state *cs, const char *evidence, const char *name)
+{
+	if (!cs->auto_pooled)
+		return;
+	cs->auto_pooled = false;
+	cs->mode = MODE_POOLED;
+	stmt_table_make_virtual(&cs->stmts);
+	stats_add(ST_SWITCHED);
+	log_once(LOG_ONCE_AUTO_SWITCH, LOG_WARN,
+		 "auto mode: a transaction pooler shares this connection's server connections "
+		 "(%s for statement \"%.63s\"); pooled mode from now on (logged once per process)",
+		 evidence, name);
+	log_msg(LOG_DEBUG, "auto mode: connection %p now in pooled mode (%s for \"%.63s\")",
+		(void *)cs->conn, evidence, name);
 }
 
 /* fork: the child gets the map in a consistent state and new generated names */
@@ -93,8 +118,9 @@ static struct conn_state *lookup(PGconn *conn, bool create)
 		cs = shim_calloc(1, sizeof(*cs));
 		if (cs) {
 			cs->conn = conn;
-			cs->mode = config_get()->mode;
+			conn_set_mode(cs, config_get()->mode);
 			stmt_table_init(&cs->stmts);
+			content_table_init(&cs->contents);
 			if (!UTHASH_ADD_OK(HASH_ADD_PTR(map, conn, cs))) {
 				free(cs);
 				cs = NULL;

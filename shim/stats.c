@@ -25,6 +25,11 @@ static const char *const names[ST_COUNT] = {
 	[ST_SQL_REWRITTEN] = "sql_rewritten",
 	[ST_RETRIED] = "errors_retried",
 	[ST_PASSED] = "errors_passed_through",
+	[ST_BY_NAME] = "pooled_by_name",
+	[ST_CREATED] = "pooled_created",
+	[ST_FALLBACK] = "pooled_fallback_unnamed",
+	[ST_HEALED] = "plan_heals",
+	[ST_SWITCHED] = "auto_switches",
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -112,11 +117,15 @@ __attribute__((destructor)) static void stats_report(void)
 	if (!cfg->stats && !cfg->stats_file[0])
 		return;
 	stats_sum(c);
-	if (cfg->stats)
-		log_force("stats: prepares_seen=%llu answered_locally=%llu renamed=%llu unnamed=%llu "
-			  "sql_rewritten=%llu errors_retried=%llu errors_passed_through=%llu",
-			  c[ST_PREPARES], c[ST_LOCAL], c[ST_RENAMED], c[ST_UNNAMED],
-			  c[ST_SQL_REWRITTEN], c[ST_RETRIED], c[ST_PASSED]);
+	if (cfg->stats) {
+		char line[1024];
+		int n = 0;
+
+		for (int i = 0; i < ST_COUNT && n < (int)sizeof(line); i++)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s=%llu", i ? " " : "",
+				      names[i], c[i]);
+		log_force("stats: %s", line);
+	}
 	if (cfg->stats_file[0])
 		write_json(cfg->stats_file, c);
 }

@@ -15,6 +15,11 @@ enum stat_id {
 	ST_SQL_REWRITTEN, /* SQL texts sent rewritten */
 	ST_RETRIED,       /* duplicate or missing statement errors retried invisibly */
 	ST_PASSED,        /* duplicate statement errors passed to the app (in a block or pipeline) */
+	ST_BY_NAME,       /* pooled mode: executions sent by content name */
+	ST_CREATED,       /* pooled mode: statements missing on a server connection, made there */
+	ST_FALLBACK,      /* pooled mode: executions that ended up through the unnamed statement */
+	ST_HEALED,        /* "cached plan must not change result type" healed by re-preparing */
+	ST_SWITCHED,      /* auto mode: connections switched to pooled mode */
 	ST_COUNT
 };
 

@@ -20,6 +20,7 @@ struct stmt {
 	size_t len;
 	enum stmt_origin origin;
 	signed char sql_refs;  /* its text names prepared statements: -1 not looked yet */
+	struct content *content; /* pooled mode: its text's entry there, once looked up */
 	char key[];            /* the app name as the server keys it */
 };
 
@@ -312,5 +313,28 @@ void stmt_table_remove(struct stmt_table *t, const char *name)
 	} else if (s) {
 		HASH_DEL(t->by_app, s);
 		stmt_free(s);
+	}
+}
+
+struct content *stmt_content(const struct stmt *s)
+{
+	return s->content;
+}
+
+void stmt_set_content(struct stmt *s, struct content *c)
+{
+	s->content = c;
+}
+
+void stmt_table_make_virtual(struct stmt_table *t)
+{
+	struct stmt *s, *tmp;
+
+	HASH_ITER(hh, t->by_app, s, tmp) {
+		if (s->origin != STMT_PROTOCOL || !s->srv)
+			continue;
+		if (s->srv->owner == s)
+			s->srv->owner = NULL; /* still on that server connection, reached by nobody */
+		s->srv = NULL;
 	}
 }

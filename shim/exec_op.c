@@ -1,0 +1,357 @@
+/* Executions by name with invisible retries; the stages are in exec_op.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "exec_op.h"
+#include "log.h"
+#include "stats.h"
+
+#define SQLSTATE_UNDEFINED "26000"
+#define SQLSTATE_DUPLICATE "42P05"
+#define SQLSTATE_PLAN_CHANGED "0A000"
+
+struct op *exec_op_new(const char *key, const char *server, bool pooled, const char *text,
+		       int nparams, const Oid *types, const struct params *p)
+{
+	struct op *op;
+
+	if (strlen(server) >= sizeof(op->server))
+		return NULL;
+	op = op_new(OP_EXEC);
+	if (!op)
+		return NULL;
+	snprintf(op->key, sizeof(op->key), "%.*s", (int)names_server_len(key), key);
+	strcpy(op->server, server);
+	op->x.pooled = pooled;
+	op->x.text = text;
+	op->x.nparams = nparams;
+	op->x.types = types;
+	op->x.n = p->n;
+	op->x.values = p->values;
+	op->x.lengths = p->lengths;
+	op->x.formats = p->formats;
+	op->x.result_format = p->result_format;
+	return op;
+}
+
+/* The bytes of parameter i (binary: its length; text: up to its NUL, kept). */
+static size_t param_size(const struct op_exec *x, int i)
+{
+	if (!x->values[i])
+		return 0;
+	if (x->formats && x->formats[i])
+		return x->lengths && x->lengths[i] > 0 ? (size_t)x->lengths[i] : 0;
+	return strlen(x->values[i]) + 1;
+}
+
+bool exec_op_own_params(struct op *op)
+{
+	struct op_exec *x = &op->x;
+	size_t n = x->n > 0 ? (size_t)x->n : 0, total, off;
+	char **values;
+	int *lengths, *formats;
+	char *data;
+
+	if (n == 0 || !x->values) {
+		x->values = NULL;
+		x->lengths = x->formats = NULL;
+		return true;
+	}
+	total = n * (sizeof(char *) + 2 * sizeof(int));
+	for (size_t i = 0; i < n; i++)
+		total += param_size(x, (int)i);
+	if (!(x->owned = shim_malloc(total)))
+		return false;
+	values = x->owned;
+	lengths = (int *)(values + n);
+	formats = lengths + n;
+	data = (char *)(formats + n);
+	off = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = param_size(x, (int)i);
+
+		lengths[i] = x->lengths ? x->lengths[i] : 0;
+		formats[i] = x->formats ? x->formats[i] : 0;
+		values[i] = x->values[i] ? memcpy(data + off, x->values[i], len) : NULL;
+		off += len;
+	}
+	x->values = (const char *const *)values;
+	x->lengths = lengths;
+	x->formats = formats;
+	return true;
+}
+
+static int send_exec(struct conn_state *cs, const struct op *op)
+{
+	const struct op_exec *x = &op->x;
+
+	return CALL_REAL(real.PQsendQueryPrepared(cs->conn, op->server, x->n, x->values,
+						  x->lengths, x->formats, x->result_format));
+}
+
+static void single_row(struct conn_state *cs, const struct op *op)
+{
+	if (op->x.single_row && !CALL_REAL(real.PQsetSingleRowMode(cs->conn)))
+		log_once(LOG_ONCE_QUEUE_LOST, LOG_WARN, "could not ask for single-row mode again");
+}
+
+int exec_op_send(struct conn_state *cs, struct op *op)
+{
+	if (!send_exec(cs, op)) {
+		op_free(op, pump_clear_result);
+		return 0;
+	}
+	if (op->x.pooled)
+		stats_add(ST_BY_NAME);
+	pending_push(&cs->q, op);
+	return 1;
+}
+
+static void leave_pipeline(struct conn_state *cs)
+{
+	if (!cs->private_pipeline)
+		return;
+	cs->private_pipeline = false;
+	if (real.PQpipelineStatus(cs->conn) != PQ_PIPELINE_OFF &&
+	    !CALL_REAL(real.PQexitPipelineMode(cs->conn)))
+		log_once(LOG_ONCE_QUEUE_LOST, LOG_WARN, "could not leave the shim's own pipeline");
+}
+
+/* The shim's commands of a bundle, then the app's Execute, then the Sync. */
+static bool send_bundle(struct conn_state *cs, struct op *op, bool heal)
+{
+	const struct op_exec *x = &op->x;
+	PGconn *conn = cs->conn;
+	char sql[SERVER_NAME_BUF * 2 + 16] = "DEALLOCATE ";
+
+	if (heal && !sqlscan_quote_ident(op->server, sql + strlen(sql), sizeof(sql) - strlen(sql)))
+		return false;
+	if (!real.PQenterPipelineMode || !CALL_REAL(real.PQenterPipelineMode(conn)))
+		return false;
+	cs->private_pipeline = true;
+	if ((!heal || CALL_REAL(real.PQsendQueryParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0))) &&
+	    CALL_REAL(real.PQsendPrepare(conn, op->server, x->text, x->nparams, x->types)) &&
+	    send_exec(cs, op) && CALL_REAL(real.PQpipelineSync(conn)))
+		return true;
+	leave_pipeline(cs);
+	return false;
+}
+
+static bool send_unnamed(struct conn_state *cs, const struct op *op)
+{
+	const struct op_exec *x = &op->x;
+	struct types_buf tb;
+	int ok = CALL_REAL(real.PQsendQueryParams(cs->conn, x->text, x->n,
+						  hook_pad_types(x->types, x->nparams, x->n, &tb),
+						  x->values, x->lengths, x->formats,
+						  x->result_format));
+
+	free(tb.heap);
+	return ok;
+}
+
+/* Sends the next attempt; false when it could not go (the connection is failing). */
+static bool send_attempt(struct conn_state *cs, struct op *op, enum exec_stage stage)
+{
+	struct op_exec *x = &op->x;
+	bool ok;
+
+	if (x->tries++ >= EXEC_MAX_TRIES)
+		stage = EXEC_UNNAMED;
+	if ((stage == EXEC_CREATE || stage == EXEC_HEAL) &&
+	    !send_bundle(cs, op, stage == EXEC_HEAL)) {
+		if (real.PQstatus(cs->conn) == CONNECTION_BAD)
+			return false;
+		stage = EXEC_UNNAMED; /* no pipelines in this libpq: the one way left */
+	}
+	x->stage = stage;
+	x->sub = 0;
+	x->delivered = false;
+	switch (stage) {
+	case EXEC_NAME:
+		ok = send_exec(cs, op);
+		break;
+	case EXEC_UNNAMED:
+		stats_add(ST_FALLBACK);
+		ok = send_unnamed(cs, op);
+		break;
+	default:
+		return true; /* single-row mode is asked for when the Execute's turn comes */
+	}
+	if (ok)
+		single_row(cs, op);
+	return ok;
+}
+
+/* The end of the app's command: pop op, the app gets NULL. */
+static bool done(struct conn_state *cs, PGresult **out)
+{
+	leave_pipeline(cs);
+	pending_pop(&cs->q, pump_clear_result);
+	*out = NULL;
+	return true;
+}
+
+/* The app gets r as its command's one answer, then NULL. */
+static bool answer(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
+{
+	leave_pipeline(cs);
+	if (!r)
+		r = CALL_REAL(real.PQmakeEmptyPGresult(cs->conn, PGRES_FATAL_ERROR));
+	*out = r;
+	op->end_pending = true;
+	return true;
+}
+
+/* Auto mode: the sign of a transaction pooler; op goes on by the content name. */
+static void switch_pooled(struct conn_state *cs, struct op *op, const char *evidence)
+{
+	const struct op_exec *x = &op->x;
+
+	conn_switch_pooled(cs, evidence, op->key);
+	names_content(op->server, x->text, strlen(x->text), x->nparams, x->types);
+	op->x.pooled = true;
+}
+
+/*
+ * "cached plan must not change result type": raised while the statement is
+ * revalidated, before it runs. Told apart from other 0A000 errors by the
+ * server function that raises it (messages may be translated).
+ */
+static bool plan_changed(const PGresult *r)
+{
+	const char *fn;
+
+	if (!result_has_sqlstate(r, SQLSTATE_PLAN_CHANGED))
+		return false;
+	fn = real.PQresultErrorField(r, PG_DIAG_SOURCE_FUNCTION);
+	return fn && strcmp(fn, "RevalidateCachedQuery") == 0;
+}
+
+/* The first attempt failed with r before running: which stage next, or -1 (the app's). */
+static int first_failure(struct conn_state *cs, struct op *op, const PGresult *r)
+{
+	if (plan_changed(r))
+		return EXEC_HEAL;
+	if (!result_has_sqlstate(r, SQLSTATE_UNDEFINED))
+		return -1;
+	if (op->x.pooled)
+		return EXEC_CREATE;
+	if (cs->auto_pooled) {
+		switch_pooled(cs, op, "\"does not exist\" (26000)");
+		return EXEC_CREATE;
+	}
+	/* the server lost the app's statement: forget it, so a re-prepare prepares it */
+	if (stmt_table_find(&cs->stmts, op->key))
+		stmt_table_remove(&cs->stmts, op->key);
+	return -1;
+}
+
+/* After a bundle's Sync: what its shim commands' failure means. */
+static bool after_bundle(struct conn_state *cs, struct op *op, PGresult **out)
+{
+	struct op_exec *x = &op->x;
+	PGresult *e = x->hidden_err;
+	enum exec_stage next;
+
+	leave_pipeline(cs);
+	x->hidden_err = NULL;
+	if (!e || x->delivered) {
+		pump_clear_result(e);
+		stats_add(x->stage == EXEC_HEAL ? ST_HEALED : ST_CREATED);
+		return done(cs, out);
+	}
+	if (x->stage == EXEC_CREATE && result_has_sqlstate(e, SQLSTATE_DUPLICATE)) {
+		next = EXEC_NAME; /* it is there now: run it */
+	} else if (x->stage == EXEC_HEAL && result_has_sqlstate(e, SQLSTATE_UNDEFINED)) {
+		if (!x->pooled && cs->auto_pooled)
+			switch_pooled(cs, op, "\"does not exist\" (26000)");
+		next = EXEC_CREATE;
+	} else {
+		return answer(cs, op, e, out);
+	}
+	pump_clear_result(e);
+	if (send_attempt(cs, op, next))
+		return false;
+	return answer(cs, op, NULL, out);
+}
+
+/* A result (or NULL) while a bundle (CREATE, HEAL) is being read. */
+static bool bundle_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
+{
+	struct op_exec *x = &op->x;
+	int hidden = x->stage == EXEC_HEAL ? 2 : 1;
+	ExecStatusType st = r ? real.PQresultStatus(r) : PGRES_EMPTY_QUERY;
+
+	if (x->sub < hidden) { /* the shim's own commands */
+		if (!r) {
+			if (++x->sub == hidden && !x->hidden_err)
+				single_row(cs, op);
+		} else if (st == PGRES_FATAL_ERROR && !x->hidden_err) {
+			x->hidden_err = r;
+		} else {
+			pump_clear_result(r);
+		}
+		return false;
+	}
+	if (x->sub == hidden) { /* the app's Execute */
+		if (!r) {
+			x->sub++;
+			return false;
+		}
+		if (st == PGRES_PIPELINE_ABORTED && x->hidden_err) {
+			pump_clear_result(r);
+			return false;
+		}
+		x->delivered = true;
+		return true;
+	}
+	if (st == PGRES_PIPELINE_SYNC) {
+		pump_clear_result(r);
+		return after_bundle(cs, op, out);
+	}
+	/* no Sync where one must be: the connection failed; the app gets what is known */
+	if (r && x->hidden_err) {
+		pump_clear_result(r);
+		r = NULL;
+	}
+	if (!r) {
+		r = x->hidden_err;
+		x->hidden_err = NULL;
+	}
+	return answer(cs, op, r, out);
+}
+
+bool exec_op_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
+{
+	struct op_exec *x = &op->x;
+	int next;
+
+	*out = r;
+	if (x->stage == EXEC_CREATE || x->stage == EXEC_HEAL)
+		return bundle_step(cs, op, r, out);
+	if (r) {
+		if (x->stage == EXEC_NAME && !x->delivered && !op->held &&
+		    real.PQresultStatus(r) == PGRES_FATAL_ERROR &&
+		    real.PQstatus(cs->conn) == CONNECTION_OK &&
+		    (next = first_failure(cs, op, r)) >= 0) {
+			op->held = r;
+			op->x.sub = next; /* until the NULL: the stage to try next */
+			return false;
+		}
+		x->delivered = true;
+		return true;
+	}
+	if (!op->held)
+		return done(cs, out);
+	if (send_attempt(cs, op, (enum exec_stage)x->sub)) {
+		pump_clear_result(op->held);
+		op->held = NULL;
+		return false;
+	}
+	/* no retry: the app gets the first attempt's error, then NULL */
+	r = op->held;
+	op->held = NULL;
+	return answer(cs, op, r, out);
+}
