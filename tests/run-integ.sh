@@ -159,5 +159,42 @@ shell_case psql_prisma_url "psql with a Prisma-style URL (pgbouncer=true, connec
 # only shows psql works in unnamed mode; unnamed_gdesc forces the other connection
 shell_case psql_gdesc "psql \\gdesc in unnamed mode through PgBouncer transaction mode" keep
 
+# Pooled mode: pgbench -M prepared through PgBouncer in transaction mode with
+# 2 server connections; every statement runs under a content-addressed name
+# (or unnamed), so no "already exists" / "does not exist", zero failed transactions.
+pgbench_pooled=(timeout 60 pgbench -n -M prepared -c 4 -j 4)
+case_pgbench_pooled_select() {
+	pgbench_ok "$(shim_env "$1")" PQSHIM_MODE=pooled "${pgbench_pooled[@]}" -S -T 3 "$PQT_BOUNCER_TX2_DSN"
+}
+# TPC-B runs BEGIN ... END, holding a server connection for the whole block.
+# -j must equal -c: pgbench -M prepared prepares with a blocking PQprepare, and
+# with several clients per thread behind a pooler smaller than the client count
+# it deadlocks (the thread waits in PQprepare for a server connection that
+# another of its own clients holds mid-transaction, and that client waits for the thread).
+case_pgbench_pooled_tpcb() {
+	pgbench_ok "$(shim_env "$1")" PQSHIM_MODE=pooled "${pgbench_pooled[@]}" -b tpcb-like -T 3 "$PQT_BOUNCER_TX2_DSN"
+}
+case_pgbench_pooled_multi() {
+	pgbench_ok "$(shim_env "$1")" PQSHIM_MODE=pooled "${pgbench_cmd[@]}" "$PQT_BOUNCER_TX2_DSN"
+}
+# Counters of a pooled run: statements ran by their server-side names.
+case_pooled_stats() {
+	local json=$PQT_TMPDIR/pooled-stats-%p.json
+	rm -f "$PQT_TMPDIR"/pooled-stats-*.json
+	pgbench_ok "$(shim_env "$1")" PQSHIM_MODE=pooled PQSHIM_STATS_FILE="$json" \
+		"${pgbench_pooled[@]}" -S -T 2 "$PQT_BOUNCER_TX2_DSN" || return 1
+	cat "$PQT_TMPDIR"/pooled-stats-*.json || return 1
+	python3 - "$PQT_TMPDIR"/pooled-stats-*.json <<'EOF'
+import json, sys
+by_name = sum(json.load(open(path)).get("pooled_by_name", 0) for path in sys.argv[1:])
+print("pooled_by_name:", by_name)
+sys.exit(0 if by_name > 0 else 1)
+EOF
+}
+shell_case pgbench_pooled_select "pgbench -M prepared -S -c 4 -j 4 through PgBouncer transaction mode (2 server connections), PQSHIM_MODE=pooled"
+shell_case pgbench_pooled_tpcb "the same with the built-in TPC-B script (transaction blocks)"
+shell_case pgbench_pooled_multi "the same with three statements per transaction (pgbench_multi.sql), -c 8 -j 2"
+shell_case pooled_stats "a pooled pgbench run writes pooled_by_name > 0 to PQSHIM_STATS_FILE"
+
 echo "integration: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -11,6 +11,7 @@ extern const struct pqt_case *const cases_conn_list[];
 extern const struct pqt_case *const cases_unnamed_list[];
 extern const struct pqt_case *const cases_edges_list[];
 extern const struct pqt_case *const cases_conninfo_list[];
+extern const struct pqt_case *const cases_pooled_list[];
 
 #define PQT_CASE(id, fix, text) \
 	static int id(void); \
