@@ -12,6 +12,9 @@
 #   3. end to end against PostgreSQL 15 and PgBouncer 1.18 (tests/lib/servers.sh):
 #      pgbench -S over the unix socket and through PgBouncer transaction mode,
 #      and the re-prepare client (bench/reprepare.c)
+#   3b. behind a transaction pooler: PgBouncer 1.18 transaction mode, pool size 4,
+#      8 clients: select-only, TPC-B and bench/plan_heavy.sql, each without the shim
+#      (-M extended), with PQSHIM_MODE=unnamed and with PQSHIM_MODE=pooled (-M prepared)
 #   4. the machine, versions and exact commands
 #
 # Timings on a shared machine are noisy: every A/B pair runs alternated inside
@@ -23,8 +26,11 @@
 # BENCH_SECONDS (pgbench / re-prepare run length, default 3), BENCH_ROUNDS
 # (end-to-end rounds, default 8: many short alternated runs resist the bursts
 # of other load better than a few long ones), BENCH_REPS (per-call
-# repetitions, default 7), BENCH_PARTS (which parts to run, default "1 2 3"),
-# BENCH_OUT (where to write the report, default bench/results.md).
+# repetitions, default 7), BENCH_PARTS (which parts to run, default "1 2 3 3b";
+# BENCH_PARTS=3b runs the pooler section alone), BENCH_POOL_SECONDS and
+# BENCH_POOL_ROUNDS (part 3b's run length and rounds, default 10 s x 3; with
+# BENCH_QUICK=1 2 s x 1), BENCH_OUT (where to write the report, default
+# bench/results.md; a partial run overwrites it too, so point it elsewhere).
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,8 +41,10 @@ OUT=${BENCH_OUT:-$root/bench/results.md}
 QUICK=${BENCH_QUICK:-0}
 if ((QUICK)); then
 	REPS=${BENCH_REPS:-2} ROUNDS=${BENCH_ROUNDS:-2} SECONDS_E2E=${BENCH_SECONDS:-2} SCALE_DIV=10
+	POOL_SECONDS=${BENCH_POOL_SECONDS:-2} POOL_ROUNDS=${BENCH_POOL_ROUNDS:-1}
 else
 	REPS=${BENCH_REPS:-7} ROUNDS=${BENCH_ROUNDS:-8} SECONDS_E2E=${BENCH_SECONDS:-3} SCALE_DIV=1
+	POOL_SECONDS=${BENCH_POOL_SECONDS:-10} POOL_ROUNDS=${BENCH_POOL_ROUNDS:-3}
 fi
 PG_BIN=${PQT_PG_BIN:-/usr/lib/postgresql/15/bin}
 PGBENCH=$PG_BIN/pgbench # not /usr/bin/pgbench: that is a perl wrapper, and LD_PRELOAD would load the shim into perl
@@ -121,16 +129,18 @@ CLEAN_ENV=(env -u LD_PRELOAD -u PQSHIM_MODE -u PQSHIM_PREPARED_STATEMENTS -u pre
 	-u PQSHIM_LOG -u PQSHIM_LOG_FILE -u PQSHIM_STATS -u PQSHIM_STATS_FILE)
 
 # run VARIANT MODE CMD...: VARIANT "without", "with" (LD_PRELOAD=the shim, PQSHIM_MODE=MODE)
-# or "tlsie" (the same with the -ftls-model=initial-exec build of the shim)
+# or "tlsie" (the same with the -ftls-model=initial-exec build of the shim). With the shim,
+# the VAR=value words in RUN_ENV are set too (e.g. PQSHIM_STATS_FILE).
 SHIM_IE=$BB/tls-ie/libpqshim.so
+RUN_ENV=()
 run() {
 	local variant=$1 mode=$2 lib
 	shift 2
 	if [[ $variant == with || $variant == tlsie ]]; then
 		lib=$SHIM
 		[[ $variant == tlsie ]] && lib=$SHIM_IE
-		cmd_note "LD_PRELOAD=${lib#"$root/"} PQSHIM_MODE=$mode ${*#"$root/"}"
-		"${CLEAN_ENV[@]}" LD_PRELOAD="$lib" PQSHIM_MODE="$mode" "$@" 2>>"$ERRLOG"
+		cmd_note "LD_PRELOAD=${lib#"$root/"} PQSHIM_MODE=$mode ${RUN_ENV[*]+${RUN_ENV[*]} }${*#"$root/"}"
+		"${CLEAN_ENV[@]}" LD_PRELOAD="$lib" PQSHIM_MODE="$mode" ${RUN_ENV[@]+"${RUN_ENV[@]}"} "$@" 2>>"$ERRLOG"
 	else
 		cmd_note "${*#"$root/"}"
 		"${CLEAN_ENV[@]}" "$@" 2>>"$ERRLOG"
@@ -568,6 +578,239 @@ part3() {
 	E2E_DONE=1
 }
 
+# ---- part 3b: behind a transaction pooler ------------------------------------------------
+#
+# One run through PgBouncer 1.18 in transaction mode, servers of its own (so it runs alone
+# with BENCH_PARTS=3b): three workloads x three variants, interleaved, 8 clients.
+#   extended: no shim, pgbench -M extended (what works behind a transaction pooler today)
+#   unnamed:  the shim, PQSHIM_MODE=unnamed, -M prepared (re-parsed through the unnamed statement)
+#   pooled:   the shim, PQSHIM_MODE=pooled, -M prepared (content-addressed named statements,
+#             created on demand on each server connection)
+# Pool size 4 for 8 clients: fewer server connections than clients, so a client's next
+# transaction often lands on a server connection it has not used (a statement exists there
+# only if someone created it there: the case pooled mode is for), and it still leaves 2 busy
+# backends per core on this 2-core machine so PostgreSQL, not the pool, sets the pace.
+# -j 8 = -c 8: with -M prepared and TPC-B behind a pool smaller than the client count, a
+# pgbench thread driving several clients deadlocks (its prepares block).
+POOL_SIZE=4
+POOL_CLIENTS=8
+POOL_SCALE=10
+POOL_WORKLOADS=(select tpcb plan)
+POOL_VARIANTS=(extended unnamed pooled)
+declare -A POOL_DESC=([select]="select-only (\`-b select-only\`)" [tpcb]="TPC-B (\`-b tpcb-like\`)"
+	[plan]="plan-heavy (\`-f bench/plan_heavy.sql\`)")
+declare -A POOL_SHORT=([select]=select-only [tpcb]=TPC-B [plan]=plan-heavy)
+declare -A POOL_VDESC=([extended]="no shim, \`-M extended\`" [unnamed]="shim unnamed, \`-M prepared\`"
+	[pooled]="shim pooled, \`-M prepared\`")
+POOL_DONE=0
+POOL_NOTE=""
+POOL_INIT_SECONDS='?'
+POOL_CHECK="" # what the plan_heavy.sql check saw: executions= min= max= mean= zero=
+
+# pool_args WORKLOAD: its pgbench arguments, one per line (-s for the custom script: pgbench
+# sets :scale from pgbench_branches for its built-in scripts only)
+pool_args() {
+	case $1 in
+	select) printf '%s\n' -b select-only ;;
+	tpcb) printf '%s\n' -b tpcb-like ;;
+	plan) printf '%s\n' -f "$root/bench/plan_heavy.sql" -s "$POOL_SCALE" ;;
+	esac
+}
+
+# the variants in round $1: rotated each round (ABC, BCA, CAB, ...), so in every 3 rounds
+# each variant runs once first, once second and once third
+pool_order() {
+	local i n=${#POOL_VARIANTS[@]}
+	for ((i = 0; i < n; i++)); do
+		printf '%s ' "${POOL_VARIANTS[(i + $1 - 1) % n]}"
+	done
+}
+
+# Before every run, directly against PostgreSQL, what pgbench's own vacuum step does (the
+# runs use -n): TPC-B's updates would otherwise bloat the one-page tables whatever runs next.
+pool_reset() {
+	"${CLEAN_ENV[@]}" psql -X -q -v ON_ERROR_STOP=1 -d "$PQT_PG_DSN" -c 'VACUUM pgbench_branches, pgbench_tellers' \
+		-c 'TRUNCATE pgbench_history' >>"$WORK/pool-reset.log" 2>&1 ||
+		say "pooler: resetting the tables failed (see $WORK/pool-reset.log)"
+}
+
+# distinct non-empty lines of the files, first seen first, each with its count; at most $1
+distinct_lines() {
+	local max=$1
+	shift
+	awk -v max="$max" 'NF { if (!($0 in n)) o[++k] = $0; n[$0]++ }
+		END { for (i = 1; i <= k && i <= max; i++) printf "%5d x %s\n", n[o[i]], o[i]
+			if (k > max) printf "        ... and %d more distinct lines\n", k - max }' "$@"
+}
+
+# sum of the samples of key $1
+sumk() { awk -F'\t' -v k="$1" '$1 == k && $2 ~ /^[0-9.]+$/ { s += $2 } END { print s + 0 }' "$RAW"; }
+
+# "min-max" of the samples of key $1, no decimals
+range0() {
+	awk -F'\t' -v k="$1" '$1 == k && $2 ~ /^[0-9.]+$/ { if (n++ == 0 || $2 < lo) lo = $2; if ($2 > hi) hi = $2 }
+		END { if (n) printf "%.0f-%.0f", lo, hi; else printf "n/a" }' "$RAW"
+}
+
+# pool_run WORKLOAD VARIANT ROUND: one pgbench run through the pooler. Adds p3b.<w>.<v>.tps,
+# .failed (pgbench's "number of failed transactions"), .aborted (1 when pgbench exited
+# non-zero: clients aborted, or the timeout hit), .errlines (lines on stderr), .cpu (client and
+# servers, µs per transaction) and .other (share of the machine's CPU other processes took).
+# Its stderr goes to pool-errors/<w>.<v>.r<round>.txt (and stderr.log), and is shown.
+pool_run() {
+	local w=$1 v=$2 r=$3 key=p3b.$1.$2 variant=with mode=$2 m=prepared tf=$WORK/time.txt
+	local o rc tps tx failed cu s0 s1 m0 m1 nerr sf other what="${POOL_SHORT[$1]}, $2 (round $3)"
+	local errf=$WORK/pool-errors/$w.$v.r$r.txt all_err=$ERRLOG
+	local ERRLOG=$errf # run() appends the command's stderr to $ERRLOG
+	local -a args timer=()
+	mapfile -t args < <(pool_args "$w")
+	[[ $v == extended ]] && variant=without mode=dedupe m=extended
+	[[ $v == pooled ]] && RUN_ENV=("PQSHIM_STATS_FILE=$WORK/pool-stats/$w.%p.json")
+	((HAVE_TIME)) && timer=(/usr/bin/time -o "$tf" -f '%U %S')
+	pool_reset
+	: >"$tf"
+	: >"$errf"
+	m0=$(machine_ticks)
+	s0=$(server_ticks)
+	o=$(run "$variant" "$mode" "${timer[@]}" timeout $((POOL_SECONDS + 60)) "$PGBENCH" -n -M "$m" "${args[@]}" \
+		-c "$POOL_CLIENTS" -j "$POOL_CLIENTS" -T "$POOL_SECONDS" "$POOL_DSN")
+	rc=$?
+	RUN_ENV=()
+	sleep 0.3 # let the backends' CPU time reach the postmaster's counters
+	s1=$(server_ticks)
+	m1=$(machine_ticks)
+	printf '==== %s: exit %s\n%s\n' "$what" "$rc" "$o" >>"$WORK/pool-pgbench.log"
+	cat "$errf" >>"$all_err"
+	tps=$(printf '%s\n' "$o" | sed -n 's/^tps = \([0-9.]*\) (without initial connection time).*/\1/p' | head -n 1)
+	tx=$(printf '%s\n' "$o" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' | head -n 1)
+	failed=$(printf '%s\n' "$o" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' | head -n 1)
+	nerr=$(grep -c . "$errf")
+	add "$key.tps" "${tps:-nan}"
+	add "$key.failed" "${failed:-0}"
+	add "$key.aborted" "$((rc != 0))"
+	add "$key.errlines" "$nerr"
+	if [[ -n $tx && $tx -gt 0 ]]; then
+		cu=$(tail -n 1 "$tf" 2>/dev/null | awk 'NF == 2 { print $1 + $2 }')
+		if [[ -n $cu ]]; then
+			add "$key.cpu" "$(f "($cu + ($s1 - $s0) / $TICK) * 1e6 / $tx" 2)"
+			other=$(f "(${m1% *} - ${m0% *} - ($s1 - $s0) - $cu * $TICK) / (${m1#* } - ${m0#* })" 3)
+			add "$key.other" "$other"
+			add p3b.other_share "$other"
+		fi
+	fi
+	# nothing hidden: every problem on the terminal now, and in the report
+	((rc == 124)) && say "  $what: pgbench timed out after $((POOL_SECONDS + 60)) s"
+	((rc != 0 && rc != 124)) && say "  $what: pgbench exited with status $rc"
+	[[ -n $failed && $failed != 0 ]] && say "  $what: $failed failed transactions"
+	[[ -z $tps ]] && say "  $what: pgbench gave no tps (see $WORK/pool-pgbench.log)"
+	if ((nerr)); then
+		say "  $what: $nerr lines on stderr:"
+		distinct_lines 6 "$errf" | sed 's/^/bench:     /' >&2
+	fi
+	if [[ $v == pooled ]]; then
+		mkdir -p "$WORK/pool-stats/r$r"
+		for sf in "$WORK/pool-stats/$w".*.json; do
+			[[ -e $sf ]] && mv -- "$sf" "$WORK/pool-stats/r$r/"
+		done
+	fi
+	return 0
+}
+
+# bench/plan_heavy.sql returns rows: its SELECT wrapped in count(*) and echoed, 50 executions
+# directly against PostgreSQL. Then what skipping parse and plan buys on it at most: -M
+# prepared / -M extended, directly against PostgreSQL, 1 client.
+pool_check() {
+	local chk=$WORK/plan_heavy_check.sql o r v tps order ref_s=$((POOL_SECONDS < 3 ? POOL_SECONDS : 3))
+	local errf=$WORK/pool-errors/plan_heavy_check.txt all_err=$ERRLOG
+	local ERRLOG=$errf # run() appends the command's stderr to $ERRLOG
+	: >"$errf"
+	# \set lines kept, the SQL joined on one line, comment lines dropped
+	awk '/^[[:space:]]*--/ { next } /^\\/ { print; next } { sub(/--.*/, ""); sql = sql " " $0 }
+		END { sub(/;[[:space:]]*$/, "", sql); print "SELECT count(*) AS plan_rows FROM (" sql " ) AS q \\gset"
+			print "\\shell echo plan_rows :plan_rows" }' "$root/bench/plan_heavy.sql" >"$chk"
+	o=$(run without dedupe "$PGBENCH" -n -M extended -f "$chk" -s "$POOL_SCALE" -c 1 -j 1 -t 50 "$PQT_PG_DSN")
+	POOL_CHECK=$(printf '%s\n' "$o" | awk '$1 == "plan_rows" { n++; if (n == 1 || $2 < lo) lo = $2; if ($2 > hi) hi = $2; if ($2 == 0) z++; s += $2 }
+		END { printf "executions=%d min=%d max=%d mean=%.1f zero=%d", n, lo, hi, n ? s / n : 0, z }')
+	if [[ $POOL_CHECK != *"executions=50 "* || $POOL_CHECK != *" zero=0" ]]; then
+		say "pooler: bench/plan_heavy.sql check: $POOL_CHECK (expected 50 executions, none without rows)"
+	fi
+	for r in 1 2; do
+		order="extended prepared"
+		((r == 2)) && order="prepared extended"
+		for v in $order; do
+			o=$(run without dedupe "$PGBENCH" -n -M "$v" -f "$root/bench/plan_heavy.sql" -s "$POOL_SCALE" -c 1 -j 1 -T "$ref_s" "$PQT_PG_DSN")
+			tps=$(printf '%s\n' "$o" | sed -n 's/^tps = \([0-9.]*\) (without initial connection time).*/\1/p' | head -n 1)
+			[[ -z $tps ]] && say "pooler: the plan-heavy reference run (-M $v) gave no tps (see $ERRLOG)"
+			add "p3b.ref.$v" "${tps:-nan}"
+		done
+		tps=$(f "$(last p3b.ref.prepared) / $(last p3b.ref.extended)" 4)
+		[[ $tps != n/a ]] && add p3b.ref.ratio "$tps"
+	done
+	if [[ -s $errf ]]; then
+		say "pooler: the plan_heavy.sql check and reference runs wrote to stderr:"
+		distinct_lines 6 "$errf" | sed 's/^/bench:     /' >&2
+		cat "$errf" >>"$all_err"
+	fi
+}
+
+part3b() {
+	if [[ ${BENCH_SKIP_E2E:-0} == 1 ]]; then
+		POOL_NOTE="skipped (BENCH_SKIP_E2E=1)"
+		return
+	fi
+	if [[ ! -x $PG_BIN/initdb || ! -x $PGBENCH || ! -x ${PQT_PGBOUNCER:-/usr/sbin/pgbouncer} ]]; then
+		POOL_NOTE="skipped: PostgreSQL 15 or PgBouncer not installed (run: make deps)"
+		say "$POOL_NOTE"
+		return
+	fi
+	# shellcheck source=tests/lib/servers.sh disable=SC1091
+	source "$root/tests/lib/servers.sh"
+	# servers_init's EXIT/INT/TERM traps stop the servers however this script ends
+	if ! servers_init || ! servers_start_pg || ! servers_start_pgbouncer pool transaction "$POOL_SIZE"; then
+		POOL_NOTE="skipped: the servers did not start (see the messages above)"
+		servers_stop
+		return
+	fi
+	POOL_DSN=$PQT_BOUNCER_POOL_DSN
+	mkdir -p "$WORK/pool-errors" "$WORK/pool-stats"
+	say "pooler: pgbench -i -s $POOL_SCALE"
+	cmd_note "pgbench -i -s $POOL_SCALE -q   (section 3b; PGHOST=<socket dir> PGPORT=<port> PGUSER=postgres PGDATABASE=postgres)"
+	local t0=$SECONDS r w v
+	if ! "${CLEAN_ENV[@]}" "$PGBENCH" -i -s "$POOL_SCALE" -q >"$WORK/pool-init.log" 2>&1; then
+		POOL_NOTE="skipped: pgbench -i failed (see $WORK/pool-init.log)"
+		say "$POOL_NOTE"
+		tail -n 20 "$WORK/pool-init.log" >&2
+		servers_stop
+		return
+	fi
+	POOL_INIT_SECONDS=$((SECONDS - t0))
+	cmd_note "psql -c 'VACUUM pgbench_branches, pgbench_tellers' -c 'TRUNCATE pgbench_history'   (section 3b, before every run, directly)"
+	if [[ $SERVER_VERSION == '?' ]]; then
+		"${CLEAN_ENV[@]}" "$BB/reprepare" --info "$PQT_PG_DSN" >"$WORK/pool-info.txt" 2>&1
+		SERVER_VERSION=$(sed -n 's/.*server_version=\(.*\)/\1/p' "$WORK/pool-info.txt")
+		LIBPQ_RUNTIME=$(sed -n 's/.*libpq=\([0-9]*\).*/\1/p' "$WORK/pool-info.txt")
+	fi
+	PGBOUNCER_VERSION=$("${PQT_PGBOUNCER:-/usr/sbin/pgbouncer}" --version 2>/dev/null | head -n 1)
+	SERVER_PIDS="$(head -n 1 "$PQT_PGDATA/postmaster.pid" 2>/dev/null) $(cat "$PQT_TMPDIR/bouncer-pool/pgbouncer.pid" 2>/dev/null)"
+
+	pool_check
+	say "behind a transaction pooler: $POOL_ROUNDS round(s) of ${#POOL_WORKLOADS[@]} workloads x ${#POOL_VARIANTS[@]} variants x ${POOL_SECONDS} s (about $((POOL_ROUNDS * 9 * (POOL_SECONDS + 2) / 60 + 1)) min)"
+	for ((r = 1; r <= POOL_ROUNDS; r++)); do
+		say "  round $r/$POOL_ROUNDS"
+		for w in "${POOL_WORKLOADS[@]}"; do
+			for v in $(pool_order "$r"); do
+				pool_run "$w" "$v" "$r"
+			done
+			v=$(f "$(last "p3b.$w.pooled.tps") / $(last "p3b.$w.unnamed.tps")" 4)
+			[[ $v != n/a ]] && add "p3b.$w.pu" "$v"
+			v=$(f "$(last "p3b.$w.pooled.tps") / $(last "p3b.$w.extended.tps")" 4)
+			[[ $v != n/a ]] && add "p3b.$w.pe" "$v"
+		done
+	done
+	servers_stop
+	POOL_DONE=1
+}
+
 # ---- run ----------------------------------------------------------------------------
 
 SQL10K_BYTES=10240
@@ -577,22 +820,30 @@ LIBPQ_RUNTIME='?'
 PGBOUNCER_VERSION='?'
 RUN_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 GIT_DESC="$(git -C "$root" rev-parse --short HEAD 2>/dev/null)$(git -C "$root" diff --quiet HEAD -- shim include 2>/dev/null || echo ' + uncommitted changes in shim/ or include/')"
-PARTS=" ${BENCH_PARTS:-1 2 3} "
+PARTS=" ${BENCH_PARTS:-1 2 3 3b} "
 ((REPORT_ONLY)) && PARTS=""
+P1_DONE=0 P2_DONE=0
 if [[ $PARTS == *" 1 "* ]]; then
 	part1
 	part1_callgrind
 	part1_tls
+	P1_DONE=1
 fi
-if [[ $PARTS == *" 2 "* ]]; then part2; fi
+if [[ $PARTS == *" 2 "* ]]; then
+	part2
+	P2_DONE=1
+fi
 if [[ $PARTS == *" 3 "* ]]; then part3; else E2E_NOTE="skipped (BENCH_PARTS)"; fi
+if [[ $PARTS == *" 3b "* ]]; then part3b; else POOL_NOTE="skipped (BENCH_PARTS)"; fi
 T_TOTAL=$(($(date +%s) - T_START))
 if ((REPORT_ONLY)); then
+	P1_DONE=1 P2_DONE=1 # a state file older than these flags
 	# shellcheck source=/dev/null
 	source "$STATE"
 else
 	declare -p SQL10K_BYTES INIT_SECONDS SERVER_VERSION LIBPQ_RUNTIME PGBOUNCER_VERSION RUN_DATE \
-		GIT_DESC E2E_DONE E2E_NOTE TLS_DONE CG_OK CG_PGBENCH T_TOTAL EXTRA_ROUNDS QUIET REPS ROUNDS SECONDS_E2E QUICK |
+		GIT_DESC E2E_DONE E2E_NOTE TLS_DONE CG_OK CG_PGBENCH T_TOTAL EXTRA_ROUNDS QUIET REPS ROUNDS SECONDS_E2E QUICK \
+		P1_DONE P2_DONE POOL_DONE POOL_NOTE POOL_SECONDS POOL_ROUNDS POOL_INIT_SECONDS POOL_CHECK |
 		sed 's/^declare -[-a-zA-Z]* //' >"$STATE"
 fi
 
@@ -600,8 +851,8 @@ fi
 
 mem_val() { field "$2" 2>/dev/null <"$WORK/$1"; }
 
-write_report() {
-	local c t a b
+# The report in pieces, one per part; write_report (below) puts them together.
+report_head() {
 	out "# pqshim benchmarks"
 	out ""
 	out "Written by \`make bench\` (bench/run.sh) on $RUN_DATE, in ${T_TOTAL} s (pqshim $GIT_DESC)."
@@ -610,7 +861,9 @@ write_report() {
 	out "and \"added\" and ratios are medians of the per-round paired differences and ratios."
 	out "The machine is a shared 2-core VM: wall-clock numbers move with whatever else runs on it."
 	out ""
+}
 
+report_part1() {
 	# -- part 1
 	out "## 1. Per-call cost, no server (stub libpq)"
 	out ""
@@ -693,7 +946,9 @@ write_report() {
 		out "| \`-ftls-model=initial-exec\` | $(f "$(med px.tlsie)") | $(f "$(med px.tlsie.added)") | $(f "$(med cg.exec_prepared.tlsie) - $(med cg.exec_prepared.without)" 0) |"
 		out ""
 	fi
+}
 
+report_part2() {
 	# -- part 2
 	out "## 2. Scaling (stub libpq)"
 	out ""
@@ -703,8 +958,7 @@ write_report() {
 	out ""
 	out "| configuration | without | with | added | added vs 1 statement |"
 	out "|---|---:|---:|---:|---:|"
-	local base
-	base=$(med "p2.s1.added")
+	base=$(med "p2.s1.added") # write_report's, for the targets
 	for k in "${SCALE_CFGS[@]}"; do
 		out "| ${SCALE_DESC[$k]} | $(f "$(med "p2.$k.without")") | $(f "$(med "p2.$k.with")") | **$(f "$(med "p2.$k.added")")** | $(f "$(med "p2.$k.added") / $base" 2)x |"
 	done
@@ -720,7 +974,7 @@ write_report() {
 		out ""
 	fi
 
-	local hs ht hw n per_stmt per_text over hc hcw per_conn
+	local hs ht hw n per_stmt per_text hc hcw per_conn # over: write_report's, for the targets
 	n=100000
 	hw=$(mem_val mem.stmts.with.txt heap_bytes)
 	hs=$(mem_val mem.stmts.without.txt heap_bytes)
@@ -763,7 +1017,9 @@ write_report() {
 		/^SIZE/ { split($2, u, "="); split($3, c, "="); d = c[2] - base[u[2]]; if (d > 0) printf "| %d | %d |\n", u[2], d }' \
 		"$WORK/mem.conns.without.txt" "$WORK/mem.conns.with.txt" >>"$REPORT"
 	out ""
+}
 
+report_part3() {
 	# -- part 3
 	out "## 3. End to end: PostgreSQL 15, PgBouncer 1.18 (transaction mode, pool size 2)"
 	out ""
@@ -840,7 +1096,188 @@ write_report() {
 		out "0.5 s, $(field errors <<<"$broken") errors (first: SQLSTATE $(field first_error <<<"$broken"))."
 		out ""
 	fi
+}
 
+# PQSHIM_STATS_FILE of workload $1's pooled run in round $2: "key<TAB>value" lines, in the
+# order the shim wrote them, numbers summed over the processes that wrote a file, other
+# values listed; the first line is "files<TAB>N". Nothing when no file appeared.
+pool_stats() {
+	local -a files=("$WORK/pool-stats/r$2/$1".*.json)
+	[[ -e ${files[0]} ]] || return 0
+	printf 'files\t%s\n' "${#files[@]}"
+	cat -- "${files[@]}" | awk '{ t = t " " $0 } END {
+		while (match(t, /"[^"]*"[ \t]*:[ \t]*("[^"]*"|-?[0-9][0-9.eE+-]*|true|false|null)/)) {
+			p = substr(t, RSTART, RLENGTH); t = substr(t, RSTART + RLENGTH)
+			k = p; sub(/"[ \t]*:.*/, "", k); k = substr(k, 2)
+			v = p; sub(/^"[^"]*"[ \t]*:[ \t]*/, "", v)
+			if (k == "pid") continue
+			if (!(k in seen)) { seen[k] = 1; o[++n] = k }
+			if (v ~ /^-?[0-9]/ && !(k in txt)) num[k] += v
+			else if (index(" " txt[k] " ", " " v " ") == 0) txt[k] = (txt[k] == "" ? v : txt[k] " " v)
+		}
+		for (i = 1; i <= n; i++) { k = o[i]; printf "%s\t%s\n", k, (k in txt) ? txt[k] : num[k] } }'
+}
+
+report_part3b() {
+	local w v k ab
+	out "## 3b. Behind a transaction pooler: PgBouncer 1.18 (transaction mode, pool size $POOL_SIZE), $POOL_CLIENTS clients"
+	out ""
+	if ((!POOL_DONE)); then
+		out "Not run: $POOL_NOTE."
+		out ""
+		return
+	fi
+	out "pgbench scale $POOL_SCALE (\`pgbench -i -s $POOL_SCALE -q\` directly against PostgreSQL, ${POOL_INIT_SECONDS} s), every run"
+	out "\`-n -c $POOL_CLIENTS -j $POOL_CLIENTS -T $POOL_SECONDS\` through PgBouncer in transaction mode with $POOL_SIZE server connections"
+	out "(fewer than the clients: server connections are shared). $POOL_ROUNDS round(s); in each, every workload runs"
+	out "under the three variants in turn, their order rotated each round (ABC, BCA, CAB). Before every run,"
+	out "directly against PostgreSQL, \`VACUUM pgbench_branches, pgbench_tellers; TRUNCATE pgbench_history\`"
+	out "(pgbench's own vacuum step). tps excludes connection time; medians [min-max]; the ratios are"
+	out "medians of the per-round ratios. Variants: **extended** = no shim, \`-M extended\`; **unnamed** ="
+	out "\`LD_PRELOAD=build/libpqshim.so PQSHIM_MODE=unnamed\`, \`-M prepared\`; **pooled** = the same with"
+	out "\`PQSHIM_MODE=pooled\`. Target: pooled at least 1.3x unnamed on select-only, ahead of it on TPC-B"
+	out "and the plan-heavy script."
+	out ""
+	out "| workload | extended tps | unnamed tps | pooled tps | pooled / unnamed | pooled / extended |"
+	out "|---|---:|---:|---:|---:|---:|"
+	for w in "${POOL_WORKLOADS[@]}"; do
+		local row="| ${POOL_DESC[$w]} "
+		for v in "${POOL_VARIANTS[@]}"; do
+			row+="| $(f "$(med "p3b.$w.$v.tps")" 0) [$(range0 "p3b.$w.$v.tps")]"
+			ab=$(sumk "p3b.$w.$v.aborted")
+			((ab)) && row+=" ($ab aborted)"
+			row+=" "
+		done
+		row+="| **$(f "$(med "p3b.$w.pu")" 3)** [$(range "p3b.$w.pu")] "
+		row+="| **$(f "$(med "p3b.$w.pe")" 3)** [$(range "p3b.$w.pe")] |"
+		out "$row"
+	done
+	out ""
+	out "Per cell, over its $POOL_ROUNDS run(s): failed transactions (pgbench's \"number of failed transactions\","
+	out "summed), runs pgbench ended with a non-zero status (clients aborted, or the timeout), lines the runs"
+	out "wrote to stderr, and CPU time per transaction of pgbench and of the servers (postmaster and"
+	out "children, PgBouncer), median:"
+	out ""
+	out "| workload | variant | failed transactions | runs aborted | stderr lines | CPU µs/tx |"
+	out "|---|---|---:|---:|---:|---:|"
+	for w in "${POOL_WORKLOADS[@]}"; do
+		for v in "${POOL_VARIANTS[@]}"; do
+			out "| ${POOL_SHORT[$w]} | $v: ${POOL_VDESC[$v]} | $(sumk "p3b.$w.$v.failed") | $(sumk "p3b.$w.$v.aborted") | $(sumk "p3b.$w.$v.errlines") | $(f "$(med "p3b.$w.$v.cpu")" 1) |"
+		done
+	done
+	out ""
+	out "While pgbench ran, processes other than this benchmark's client and servers used a median"
+	out "$(f "$(med p3b.other_share) * 100" 0)% of the machine's CPU time (up to $(awk -F'\t' '$1 == "p3b.other_share" && $2 > m { m = $2 } END { printf "%.0f", m * 100 }' "$RAW")%; from /proc/stat)."
+	out ""
+	out "\`bench/plan_heavy.sql\` (one SELECT joining pgbench_accounts, pgbench_branches and pgbench_tellers"
+	out "on keys, a range and balance conditions; index lookups and one-page tables), checked directly"
+	out "against PostgreSQL with its SELECT wrapped in \`count(*)\`: $(field executions <<<" $POOL_CHECK") executions, $(field min <<<" $POOL_CHECK")-$(field max <<<" $POOL_CHECK") rows each"
+	out "(mean $(field mean <<<" $POOL_CHECK"), $(field zero <<<" $POOL_CHECK") without rows). What skipping parse and plan buys on it at most,"
+	out "directly against PostgreSQL, 1 client, no shim: \`-M prepared\` / \`-M extended\` = **$(f "$(med p3b.ref.ratio)" 2)x**"
+	out "($(f "$(med p3b.ref.prepared)" 0) / $(f "$(med p3b.ref.extended)" 0) tps, median of $(nsamples p3b.ref.ratio) alternated pairs)."
+	out ""
+
+	# stderr, every cell that wrote any
+	local -a errfiles=() cellfiles
+	for w in "${POOL_WORKLOADS[@]}"; do
+		for v in "${POOL_VARIANTS[@]}"; do
+			cellfiles=()
+			for k in "$WORK/pool-errors/$w.$v".r*.txt; do
+				[[ -s $k ]] && cellfiles+=("$k")
+			done
+			((${#cellfiles[@]})) || continue
+			errfiles+=("$w.$v")
+			out "stderr of ${POOL_SHORT[$w]}, $v (${#cellfiles[@]} of $POOL_ROUNDS runs; distinct lines with their counts):"
+			out ""
+			out '```text'
+			distinct_lines 8 "${cellfiles[@]}" >>"$REPORT"
+			out '```'
+			out ""
+		done
+	done
+	if [[ -s $WORK/pool-errors/plan_heavy_check.txt ]]; then
+		out "stderr of the plan_heavy.sql check and reference runs:"
+		out ""
+		out '```text'
+		distinct_lines 8 "$WORK/pool-errors/plan_heavy_check.txt" >>"$REPORT"
+		out '```'
+		out ""
+	fi
+	if ((${#errfiles[@]})); then
+		out "All of it: build/bench/run/pool-errors/ (one file per run); pgbench's output: build/bench/run/pool-pgbench.log."
+	else
+		out "No pgbench run through the pooler wrote to stderr."
+	fi
+	out ""
+
+	# the shim's counters, the last round's pooled run of each workload
+	local -a keys=()
+	local -A sv=()
+	local any=0 line
+	for w in "${POOL_WORKLOADS[@]}"; do
+		while IFS=$'\t' read -r k line; do
+			any=1
+			[[ -v "sv[k:$k]" ]] || {
+				keys+=("$k")
+				sv["k:$k"]=1
+			}
+			sv["$w:$k"]=$line
+		done < <(pool_stats "$w" "$POOL_ROUNDS")
+	done
+	if ((any)); then
+		out "The shim's counters (\`PQSHIM_STATS_FILE\`, written at exit) for the pooled run of each workload in"
+		out "round $POOL_ROUNDS, summed over the processes that wrote one (\"files\"):"
+		out ""
+		line="| counter |"
+		for w in "${POOL_WORKLOADS[@]}"; do line+=" ${POOL_SHORT[$w]} |"; done
+		out "$line"
+		line="|---|"
+		for w in "${POOL_WORKLOADS[@]}"; do line+="---:|"; done
+		out "$line"
+		for k in "${keys[@]}"; do
+			line="| $k |"
+			for w in "${POOL_WORKLOADS[@]}"; do line+=" ${sv[$w:$k]:-} |"; done
+			out "$line"
+		done
+		out ""
+		if [[ ! -v "sv[k:pooled_by_name]" && ! -v "sv[k:pooled_created]" ]]; then
+			out "No pooled_* counters: this shim does not seem to implement \`PQSHIM_MODE=pooled\` yet (it keeps its"
+			out "default mode for a mode it does not know), so the pooled column measures that default mode."
+			out ""
+		fi
+	else
+		out "No pooled run wrote \`PQSHIM_STATS_FILE\` (the shim writes it at exit, when it did something)."
+		out ""
+	fi
+}
+
+pool_targets() {
+	local w ab fl cond
+	for w in "${POOL_WORKLOADS[@]}"; do
+		ab=$(sumk "p3b.$w.pooled.aborted")
+		cond="> 1"
+		[[ $w == select ]] && cond=">= 1.3"
+		target "PgBouncer tx, pool $POOL_SIZE, $POOL_CLIENTS clients: pooled / unnamed, ${POOL_SHORT[$w]} tps ($cond)" \
+			"$(f "$(med "p3b.$w.pu")" 3) [$(range "p3b.$w.pu")] n=$(nsamples "p3b.$w.pu")$( ((ab)) && echo "; $ab pooled runs aborted")" \
+			"$(med "p3b.$w.pu") $cond && $ab == 0"
+	done
+	ab=0 fl=0
+	for w in "${POOL_WORKLOADS[@]}"; do
+		ab=$((ab + $(sumk "p3b.$w.pooled.aborted")))
+		fl=$((fl + $(sumk "p3b.$w.pooled.failed")))
+	done
+	target "the same, pooled runs: no failed transactions, no aborted runs" "$fl failed, $ab aborted" "$fl == 0 && $ab == 0"
+}
+
+# a part that did not run: its heading (the targets go before "## 1.") and why
+report_not_run() { # heading note
+	out "## $1"
+	out ""
+	out "Not run: $2."
+	out ""
+}
+
+report_end() {
 	# -- targets
 	target "PQexecPrepared, shim's added cost, 1 thread" "$(f "$(med p1.exec_prepared.1.added)") ns (callgrind: $(f "$(med cg.exec_prepared.with) - $(med cg.exec_prepared.without)" 0) instructions)" "$(med p1.exec_prepared.1.added) <= 50"
 	local worst=0 worst_case=""
@@ -865,6 +1302,7 @@ write_report() {
 		e2e_target "PgBouncer tx: shim unnamed -M prepared / no shim -M extended, tps" bouncer 0.97
 		target "the same, CPU per transaction (no shim / shim)" "$CPU_RATIO_BOUNCER" "$CPU_RATIO_BOUNCER >= 0.97"
 	fi
+	((POOL_DONE)) && pool_targets
 
 	# -- part 4
 	out "## 4. Machine and commands"
@@ -879,7 +1317,9 @@ write_report() {
 	out ""
 	out "Reproduce everything: \`make deps && make bench\` (valgrind optional: \`apt-get install valgrind\`)."
 	out "The servers come from tests/lib/servers.sh (\`servers_init; servers_start_pg;"
-	out "servers_start_pgbouncer tx transaction 2\`, random ports, a temp dir, trust auth, fsync off)."
+	out "servers_start_pgbouncer tx transaction 2\`, random ports, a temp dir, trust auth, fsync off);"
+	out "section 3b starts its own (\`servers_start_pgbouncer pool transaction $POOL_SIZE\`) and runs alone"
+	out "with \`BENCH_PARTS=3b bench/run.sh\`."
 	out "Commands as run (paths relative to the repository; the shim's variables were unset first):"
 	out ""
 	out '```sh'
@@ -904,6 +1344,17 @@ write_report() {
 		fi
 	} >"$REPORT.new"
 	mv "$REPORT.new" "$REPORT"
+}
+
+write_report() {
+	# base and over are set by report_part2 and read by the targets in report_end
+	local c t a b base=nan over=n/a
+	report_head
+	if ((P1_DONE)); then report_part1; else report_not_run "1. Per-call cost, no server (stub libpq)" "skipped (BENCH_PARTS)"; fi
+	if ((P2_DONE)); then report_part2; else report_not_run "2. Scaling (stub libpq)" "skipped (BENCH_PARTS)"; fi
+	report_part3
+	report_part3b
+	report_end
 }
 
 write_report
