@@ -29,6 +29,7 @@
 struct content {
 	UT_hash_handle hh;
 	uint32_t runs;
+	uint32_t present; /* the block epoch (conn.h) in which it was seen on the server */
 	bool named;
 	char name[NAMES_CONTENT_LEN + 1];
 };

@@ -30,6 +30,15 @@ struct conn_state {
 	bool private_pipeline; /* in a pipeline the shim entered for itself, not the app's */
 	struct stmt_table stmts;
 	struct content_table contents; /* pooled mode */
+	/*
+	 * Pooled mode in a transaction block: the pooler keeps one server connection
+	 * for the block, whose content names the shim looked up at the block's first
+	 * execution. Valid only while nothing could have ended the block: any SQL
+	 * text the app sends, and any sight of a status other than "in a block",
+	 * makes it unknown again.
+	 */
+	bool block_known;
+	uint32_t block_epoch; /* contents present on the block's server connection carry it */
 	struct pending q;
 	PGresult *stash;  /* a result the pump read early (PQisBusy), for the app */
 	bool has_stash;

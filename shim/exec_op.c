@@ -96,13 +96,19 @@ static void single_row(struct conn_state *cs, const struct op *op)
 		log_once(LOG_ONCE_QUEUE_LOST, LOG_WARN, "could not ask for single-row mode again");
 }
 
+static bool send_attempt(struct conn_state *cs, struct op *op, enum exec_stage stage);
+
 int exec_op_send(struct conn_state *cs, struct op *op)
 {
-	if (!send_exec(cs, op)) {
+	enum exec_stage stage = (enum exec_stage)op->x.stage;
+
+	if (stage == EXEC_LOOKUP)
+		cs->block_epoch++;
+	if (!send_attempt(cs, op, stage)) {
 		op_free(op, pump_clear_result);
 		return 0;
 	}
-	if (op->x.pooled)
+	if (op->x.pooled && (stage == EXEC_NAME || stage == EXEC_CREATE))
 		stats_add(ST_BY_NAME);
 	pending_push(&cs->q, op);
 	return 1;
@@ -118,21 +124,35 @@ static void leave_pipeline(struct conn_state *cs)
 		log_once(LOG_ONCE_QUEUE_LOST, LOG_WARN, "could not leave the shim's own pipeline");
 }
 
+#define LOOKUP_SQL \
+	"SELECT name FROM pg_catalog.pg_prepared_statements " \
+	"WHERE pg_catalog.left(name, 6) = '" NAMES_CONTENT_PREFIX "'"
+
+static bool send_unnamed(struct conn_state *cs, const struct op *op);
+
 /* The shim's commands of a bundle, then the app's Execute, then the Sync. */
-static bool send_bundle(struct conn_state *cs, struct op *op, bool heal)
+static bool send_bundle(struct conn_state *cs, struct op *op, enum exec_stage stage)
 {
 	const struct op_exec *x = &op->x;
 	PGconn *conn = cs->conn;
 	char sql[SERVER_NAME_BUF * 2 + 16] = "DEALLOCATE ";
+	bool ok;
 
-	if (heal && !sqlscan_quote_ident(op->server, sql + strlen(sql), sizeof(sql) - strlen(sql)))
+	if (stage == EXEC_HEAL &&
+	    !sqlscan_quote_ident(op->server, sql + strlen(sql), sizeof(sql) - strlen(sql)))
 		return false;
 	if (!real.PQenterPipelineMode || !CALL_REAL(real.PQenterPipelineMode(conn)))
 		return false;
 	cs->private_pipeline = true;
-	if ((!heal || CALL_REAL(real.PQsendQueryParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0))) &&
-	    CALL_REAL(real.PQsendPrepare(conn, op->server, x->text, x->nparams, x->types)) &&
-	    send_exec(cs, op) && CALL_REAL(real.PQpipelineSync(conn)))
+	if (stage == EXEC_LOOKUP)
+		ok = CALL_REAL(real.PQsendQueryParams(conn, LOOKUP_SQL, 0, NULL, NULL, NULL, NULL, 0)) &&
+		     send_unnamed(cs, op);
+	else
+		ok = (stage != EXEC_HEAL ||
+		      CALL_REAL(real.PQsendQueryParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0))) &&
+		     CALL_REAL(real.PQsendPrepare(conn, op->server, x->text, x->nparams, x->types)) &&
+		     send_exec(cs, op);
+	if (ok && CALL_REAL(real.PQpipelineSync(conn)))
 		return true;
 	leave_pipeline(cs);
 	return false;
@@ -151,37 +171,38 @@ static bool send_unnamed(struct conn_state *cs, const struct op *op)
 	return ok;
 }
 
-/* Sends the next attempt; false when it could not go (the connection is failing). */
+/* Sends an attempt at stage; false when it could not go (the connection is failing). */
 static bool send_attempt(struct conn_state *cs, struct op *op, enum exec_stage stage)
 {
 	struct op_exec *x = &op->x;
+	bool bundle = stage == EXEC_CREATE || stage == EXEC_HEAL || stage == EXEC_LOOKUP;
 	bool ok;
 
-	if (x->tries++ >= EXEC_MAX_TRIES)
-		stage = EXEC_UNNAMED;
-	if ((stage == EXEC_CREATE || stage == EXEC_HEAL) &&
-	    !send_bundle(cs, op, stage == EXEC_HEAL)) {
-		if (real.PQstatus(cs->conn) == CONNECTION_BAD)
+	if (bundle && !send_bundle(cs, op, stage)) {
+		if (real.PQstatus(cs->conn) == CONNECTION_BAD || x->in_block)
 			return false;
 		stage = EXEC_UNNAMED; /* no pipelines in this libpq: the one way left */
+		bundle = false;
 	}
 	x->stage = stage;
 	x->sub = 0;
 	x->delivered = false;
-	switch (stage) {
-	case EXEC_NAME:
-		ok = send_exec(cs, op);
-		break;
-	case EXEC_UNNAMED:
-		stats_add(ST_FALLBACK);
-		ok = send_unnamed(cs, op);
-		break;
-	default:
+	if (bundle)
 		return true; /* single-row mode is asked for when the Execute's turn comes */
-	}
+	if (stage == EXEC_UNNAMED)
+		stats_add(ST_FALLBACK);
+	ok = stage == EXEC_UNNAMED ? send_unnamed(cs, op) : send_exec(cs, op);
 	if (ok)
 		single_row(cs, op);
 	return ok;
+}
+
+/* The next attempt, within the bounds on retries. */
+static bool retry(struct conn_state *cs, struct op *op, enum exec_stage stage)
+{
+	if (op->x.tries++ >= EXEC_MAX_TRIES)
+		stage = EXEC_UNNAMED;
+	return send_attempt(cs, op, stage);
 }
 
 /* The end of the app's command: pop op, the app gets NULL. */
@@ -236,6 +257,12 @@ static int first_failure(struct conn_state *cs, struct op *op, const PGresult *r
 		return EXEC_HEAL;
 	if (!result_has_sqlstate(r, SQLSTATE_UNDEFINED))
 		return -1;
+	if (op->x.in_block) {
+		cs->block_known = false; /* what the shim knew was wrong: the app's block is lost */
+		log_once(LOG_ONCE_QUEUE_LOST, LOG_WARN,
+			 "statement missing on the server connection of a transaction block");
+		return -1;
+	}
 	if (op->x.pooled)
 		return EXEC_CREATE;
 	if (cs->auto_pooled) {
@@ -259,8 +286,17 @@ static bool after_bundle(struct conn_state *cs, struct op *op, PGresult **out)
 	x->hidden_err = NULL;
 	if (!e || x->delivered) {
 		pump_clear_result(e);
-		stats_add(x->stage == EXEC_HEAL ? ST_HEALED : ST_CREATED);
+		if (x->stage == EXEC_LOOKUP)
+			cs->block_known = true;
+		else
+			stats_add(x->stage == EXEC_HEAL ? ST_HEALED : ST_CREATED);
+		if (x->stage == EXEC_CREATE && x->content)
+			x->content->present = cs->block_epoch;
 		return done(cs, out);
+	}
+	if (x->in_block) {
+		cs->block_known = false;
+		return answer(cs, op, e, out);
 	}
 	if (x->stage == EXEC_CREATE && result_has_sqlstate(e, SQLSTATE_DUPLICATE)) {
 		next = EXEC_NAME; /* it is there now: run it */
@@ -272,16 +308,32 @@ static bool after_bundle(struct conn_state *cs, struct op *op, PGresult **out)
 		return answer(cs, op, e, out);
 	}
 	pump_clear_result(e);
-	if (send_attempt(cs, op, next))
+	if (retry(cs, op, next))
 		return false;
 	return answer(cs, op, NULL, out);
+}
+
+/* LOOKUP: the content names on the block's server connection. */
+static void mark_present(struct conn_state *cs, const PGresult *r)
+{
+	struct content *c;
+	const char *name;
+
+	for (int i = 0; i < real.PQntuples(r); i++) {
+		name = real.PQgetvalue(r, i, 0);
+		if (strlen(name) != NAMES_CONTENT_LEN)
+			continue;
+		HASH_FIND(hh, cs->contents.by_name, name, NAMES_CONTENT_LEN, c);
+		if (c)
+			c->present = cs->block_epoch;
+	}
 }
 
 /* A result (or NULL) while a bundle (CREATE, HEAL) is being read. */
 static bool bundle_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
 {
 	struct op_exec *x = &op->x;
-	int hidden = x->stage == EXEC_HEAL ? 2 : 1;
+	int hidden = x->stage == EXEC_HEAL ? 2 : 1; /* LOOKUP, CREATE: 1 */
 	ExecStatusType st = r ? real.PQresultStatus(r) : PGRES_EMPTY_QUERY;
 
 	if (x->sub < hidden) { /* the shim's own commands */
@@ -291,6 +343,8 @@ static bool bundle_step(struct conn_state *cs, struct op *op, PGresult *r, PGres
 		} else if (st == PGRES_FATAL_ERROR && !x->hidden_err) {
 			x->hidden_err = r;
 		} else {
+			if (x->stage == EXEC_LOOKUP && st == PGRES_TUPLES_OK)
+				mark_present(cs, r);
 			pump_clear_result(r);
 		}
 		return false;
@@ -329,7 +383,7 @@ bool exec_op_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **
 	int next;
 
 	*out = r;
-	if (x->stage == EXEC_CREATE || x->stage == EXEC_HEAL)
+	if (x->stage == EXEC_CREATE || x->stage == EXEC_HEAL || x->stage == EXEC_LOOKUP)
 		return bundle_step(cs, op, r, out);
 	if (r) {
 		if (x->stage == EXEC_NAME && !x->delivered && !op->held &&
@@ -345,7 +399,7 @@ bool exec_op_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **
 	}
 	if (!op->held)
 		return done(cs, out);
-	if (send_attempt(cs, op, (enum exec_stage)x->sub)) {
+	if (retry(cs, op, (enum exec_stage)x->sub)) {
 		pump_clear_result(op->held);
 		op->held = NULL;
 		return false;

@@ -15,6 +15,13 @@
  *            -> CREATE.
  *   UNNAMED  Parse("") + Bind/Execute under one Sync: always possible.
  *
+ * Inside the app's transaction block (pooled mode) nothing may fail that
+ * would not fail anyway, so there is no trial: the first execution of a block
+ * is LOOKUP, a look at pg_prepared_statements for content names under the
+ * same Sync as the app's Execute through the unnamed statement; later ones
+ * go by name when the block's server connection has the statement, else
+ * CREATE it there (it cannot be there: the block keeps that connection).
+ *
  * Any other failure of a command the shim added is the app's answer (the
  * text no longer parses or plans: the unnamed statement would say the same).
  * The app sees one command: the results of the attempt that ran it, then NULL.
@@ -26,7 +33,7 @@
 
 #include "hook.h"
 
-enum exec_stage { EXEC_NAME, EXEC_CREATE, EXEC_HEAL, EXEC_UNNAMED };
+enum exec_stage { EXEC_NAME, EXEC_CREATE, EXEC_HEAL, EXEC_UNNAMED, EXEC_LOOKUP };
 
 #define EXEC_MAX_TRIES 4
 
@@ -39,7 +46,7 @@ struct op *exec_op_new(const char *key, const char *server, bool pooled, const c
 		       int nparams, const Oid *types, const struct params *p);
 /* Copies the parameters into op, for an asynchronous call; false on no memory. */
 bool exec_op_own_params(struct op *op);
-/* Sends the first attempt and queues op (freed when it could not be sent). */
+/* Sends the first attempt (stage op->x.stage) and queues op (freed when not sent). */
 int exec_op_send(struct conn_state *cs, struct op *op);
 /* The pump's step for an OP_EXEC at the head: true when *out goes to the app. */
 bool exec_op_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out);

@@ -33,6 +33,24 @@ PQSHIM_EXPORT int PQisBusy(PGconn *conn)
 	return pump_is_busy(cs);
 }
 
+/*
+ * The shim's own pipeline (a bundle sent for one command of the app's) is not
+ * the app's: apps that look (pgbench does after each send) see what they set.
+ */
+PQSHIM_EXPORT PGpipelineStatus PQpipelineStatus(const PGconn *conn)
+{
+	struct conn_state *cs;
+	PGpipelineStatus st;
+
+	if (!real_ready() || !real.PQpipelineStatus)
+		return PQ_PIPELINE_OFF;
+	st = real.PQpipelineStatus(conn);
+	if (st != PQ_PIPELINE_OFF && !guard_active() && conn &&
+	    (cs = registry_find((PGconn *)conn)) && cs->private_pipeline)
+		return PQ_PIPELINE_OFF;
+	return st;
+}
+
 /* Single-row mode applies to the command just sent: a retry of it asks again. */
 PQSHIM_EXPORT int PQsetSingleRowMode(PGconn *conn)
 {

@@ -177,6 +177,7 @@ PQSHIM_EXPORT PGresult *PQexec(PGconn *conn, const char *sql)
 		return NULL;
 	if (!(cs = hook_sync_state(conn)))
 		return CALL_REAL(real.PQexec(conn, sql));
+	cs->block_known = false; /* SQL text may end the app's transaction block */
 	if (conn_in_pipeline(conn) || !(op = plan_sql(cs, sql, true, false, &refuse)))
 		return refuse ? NULL : CALL_REAL(real.PQexec(conn, sql));
 	if (!send_planned(cs, op, sql, NULL))
@@ -195,6 +196,7 @@ PQSHIM_EXPORT int PQsendQuery(PGconn *conn, const char *sql)
 		return 0;
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendQuery(conn, sql));
+	cs->block_known = false; /* SQL text may end the app's transaction block */
 	pipeline = conn_in_pipeline(conn);
 	/* libpq 15 refuses PQsendQuery in pipeline mode: it says so in its own words */
 	if (pipeline || !(op = plan_sql(cs, sql, true, false, &refuse)))
@@ -215,6 +217,7 @@ PQSHIM_EXPORT PGresult *PQexecParams(PGconn *conn, const char *sql, int n, const
 	if (!(cs = hook_sync_state(conn)))
 		return CALL_REAL(real.PQexecParams(conn, sql, n, types, values, lengths, formats,
 						   result_format));
+	cs->block_known = false; /* SQL text may end the app's transaction block */
 	struct params p = { n, types, values, lengths, formats, result_format };
 
 	if (conn_in_pipeline(conn) || !(op = plan_sql(cs, sql, false, false, &refuse)))
@@ -240,6 +243,7 @@ PQSHIM_EXPORT int PQsendQueryParams(PGconn *conn, const char *sql, int n, const 
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendQueryParams(conn, sql, n, types, values, lengths, formats,
 							result_format));
+	cs->block_known = false; /* SQL text may end the app's transaction block */
 	struct params p = { n, types, values, lengths, formats, result_format };
 
 	pipeline = conn_in_pipeline(conn);

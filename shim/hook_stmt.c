@@ -134,17 +134,25 @@ static const char *map(struct conn_state *cs, const char *name, char buf[SERVER_
 }
 
 /*
- * Pooled mode: an execution of the app's recorded statement `name` that goes
- * by its content name (outside blocks and pipelines, once its text has run
- * often enough); NULL: run it through the unnamed statement. Every run counts.
+ * Pooled mode: an execution of the app's recorded statement `name` by its
+ * content name, once its text has run often enough (every run counts):
+ * outside a block with retries, inside one as exec_op.h says; NULL: through
+ * the unnamed statement (pipelines, aborted blocks, below the threshold).
  */
 static struct op *pooled_op(struct conn_state *cs, const char *name, const struct params *p)
 {
 	const struct config *cfg = config_get();
+	PGTransactionStatusType ts;
 	struct stmt *s;
 	struct content *c;
+	struct op *op;
 
-	if (cs->mode != MODE_POOLED || !name || conn_in_pipeline(cs->conn))
+	if (cs->mode != MODE_POOLED || !name)
+		return NULL;
+	ts = real.PQtransactionStatus(cs->conn);
+	if (ts != PQTRANS_INTRANS)
+		cs->block_known = false;
+	if (conn_in_pipeline(cs->conn) || (ts != PQTRANS_IDLE && ts != PQTRANS_INTRANS))
 		return NULL;
 	s = stmt_table_find(&cs->stmts, name);
 	if (!s || stmt_server_name(s))
@@ -157,10 +165,16 @@ static struct op *pooled_op(struct conn_state *cs, const char *name, const struc
 			return NULL;
 		stmt_set_content(s, c);
 	}
-	if (!content_run(&cs->contents, c, cfg->pooled_threshold, cfg->pooled_max) ||
-	    real.PQtransactionStatus(cs->conn) != PQTRANS_IDLE)
+	if (!content_run(&cs->contents, c, cfg->pooled_threshold, cfg->pooled_max))
 		return NULL;
-	return exec_op_new(name, c->name, true, stmt_query(s), stmt_nparams(s), stmt_types(s), p);
+	op = exec_op_new(name, c->name, true, stmt_query(s), stmt_nparams(s), stmt_types(s), p);
+	if (!op || ts == PQTRANS_IDLE)
+		return op;
+	op->x.in_block = true;
+	op->x.content = c;
+	op->x.stage = !cs->block_known ? EXEC_LOOKUP
+		      : c->present == cs->block_epoch ? EXEC_NAME : EXEC_CREATE;
+	return op;
 }
 
 /*

@@ -35,6 +35,8 @@ struct op_exec {
 	int tries;            /* attempts sent after the first */
 	bool delivered;       /* a result of this attempt went to the app: no retry now */
 	bool pooled;          /* server is the statement's content name */
+	bool in_block;        /* inside the app's transaction block: no retry, errors are the app's */
+	struct content *content; /* pooled: the text's entry, marked present when made */
 	bool single_row;      /* the app asked for single-row mode: asked again for a retry */
 	PGresult *hidden_err; /* the error of a command the shim added, owed in the app's place */
 	/* the statement, borrowed from its table entry (nothing else runs meanwhile) */

@@ -38,6 +38,8 @@
 	REQ(ExecStatusType, PQresultStatus, (const PGresult *a), (a)) \
 	REQ(char *, PQresultErrorField, (const PGresult *a, int b), (a, b)) \
 	REQ(char *, PQcmdStatus, (PGresult *a), (a)) \
+	REQ(int, PQntuples, (const PGresult *a), (a)) \
+	REQ(char *, PQgetvalue, (const PGresult *a, int b, int c), (a, b, c)) \
 	REQ(void, PQclear, (PGresult *a), (a)) \
 	REQ(PGresult *, PQmakeEmptyPGresult, (PGconn *a, ExecStatusType b), (a, b)) \
 	REQ(int, PQfireResultCreateEvents, (PGconn *a, PGresult *b), (a, b)) \
