@@ -40,6 +40,7 @@ struct config {
 	char stats_file[512]; /* JSON counters at exit ("%p" becomes the pid), "" = none */
 	unsigned pooled_threshold; /* pooled mode: executions of a text before it gets a name */
 	unsigned pooled_max;       /* pooled mode: names per connection */
+	bool pooled_in_blocks;     /* pooled mode: by name inside transaction blocks too */
 	int n_warnings;
 	char warnings[4][160];
 };

@@ -159,6 +159,11 @@ static bool parse_pooled_max(struct config *cfg, const char *value)
 	return parse_count(&cfg->pooled_max, value, 1000000);
 }
 
+static bool parse_pooled_in_blocks(struct config *cfg, const char *value)
+{
+	return config_parse_bool(value, &cfg->pooled_in_blocks);
+}
+
 const struct config_var config_vars[] = {
 	{ "PQSHIM_MODE", "dedupe | unnamed | pooled | auto | off", "dedupe",
 	  "dedupe: answer identical re-prepares locally and rename conflicting ones; "
@@ -176,6 +181,11 @@ const struct config_var config_vars[] = {
 	  "pooled mode: at most this many server-side names per connection; beyond, statements "
 	  "run through the unnamed statement",
 	  parse_pooled_max },
+	{ "PQSHIM_POOLED_IN_BLOCKS", "true | false", "true",
+	  "pooled mode: inside transaction blocks too, look up the block's server connection "
+	  "(pg_prepared_statements, under the block's first execution) and run by name; "
+	  "false: the unnamed statement there",
+	  parse_pooled_in_blocks },
 	{ "PQSHIM_PREPARED_STATEMENTS", "true | false", "true",
 	  "false selects unnamed mode (unless PQSHIM_MODE is set)", parse_pqshim_prepared },
 	{ "prepared_statements", "true | false", "true",
@@ -219,6 +229,7 @@ void config_load(struct config *cfg, config_lookup_fn lookup)
 	cfg->hook_dlsym = true;
 	cfg->pooled_threshold = 2;
 	cfg->pooled_max = 256;
+	cfg->pooled_in_blocks = true;
 	for (size_t i = 0; i < config_n_vars; i++) {
 		const char *v = lookup(config_vars[i].name);
 

@@ -179,7 +179,7 @@ static bool send_attempt(struct conn_state *cs, struct op *op, enum exec_stage s
 	bool ok;
 
 	if (bundle && !send_bundle(cs, op, stage)) {
-		if (real.PQstatus(cs->conn) == CONNECTION_BAD || x->in_block)
+		if (real.PQstatus(cs->conn) == CONNECTION_BAD)
 			return false;
 		stage = EXEC_UNNAMED; /* no pipelines in this libpq: the one way left */
 		bundle = false;

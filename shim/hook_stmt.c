@@ -152,7 +152,8 @@ static struct op *pooled_op(struct conn_state *cs, const char *name, const struc
 	ts = real.PQtransactionStatus(cs->conn);
 	if (ts != PQTRANS_INTRANS)
 		cs->block_known = false;
-	if (conn_in_pipeline(cs->conn) || (ts != PQTRANS_IDLE && ts != PQTRANS_INTRANS))
+	if (conn_in_pipeline(cs->conn) || (ts != PQTRANS_IDLE && ts != PQTRANS_INTRANS) ||
+	    (ts == PQTRANS_INTRANS && !cfg->pooled_in_blocks))
 		return NULL;
 	s = stmt_table_find(&cs->stmts, name);
 	if (!s || stmt_server_name(s))
