@@ -595,11 +595,14 @@ part3() {
 POOL_SIZE=4
 POOL_CLIENTS=8
 POOL_SCALE=10
-POOL_WORKLOADS=(select tpcb plan)
+# block: plan_heavy.sql's SELECT twice and one UPDATE inside BEGIN/END (bench/plan_heavy_block.sql),
+# where pooled mode goes by name only through its in-block lookup (PQSHIM_POOLED_IN_BLOCKS)
+POOL_WORKLOADS=(select tpcb plan block)
 POOL_VARIANTS=(extended unnamed pooled)
 declare -A POOL_DESC=([select]="select-only (\`-b select-only\`)" [tpcb]="TPC-B (\`-b tpcb-like\`)"
-	[plan]="plan-heavy (\`-f bench/plan_heavy.sql\`)")
-declare -A POOL_SHORT=([select]=select-only [tpcb]=TPC-B [plan]=plan-heavy)
+	[plan]="plan-heavy (\`-f bench/plan_heavy.sql\`)"
+	[block]="plan-heavy in a transaction block (\`-f bench/plan_heavy_block.sql\`)")
+declare -A POOL_SHORT=([select]=select-only [tpcb]=TPC-B [plan]=plan-heavy [block]=plan-heavy-block)
 declare -A POOL_VDESC=([extended]="no shim, \`-M extended\`" [unnamed]="shim unnamed, \`-M prepared\`"
 	[pooled]="shim pooled, \`-M prepared\`")
 POOL_DONE=0
@@ -614,6 +617,7 @@ pool_args() {
 	select) printf '%s\n' -b select-only ;;
 	tpcb) printf '%s\n' -b tpcb-like ;;
 	plan) printf '%s\n' -f "$root/bench/plan_heavy.sql" -s "$POOL_SCALE" ;;
+	block) printf '%s\n' -f "$root/bench/plan_heavy_block.sql" -s "$POOL_SCALE" ;;
 	esac
 }
 
@@ -794,7 +798,7 @@ part3b() {
 	SERVER_PIDS="$(head -n 1 "$PQT_PGDATA/postmaster.pid" 2>/dev/null) $(cat "$PQT_TMPDIR/bouncer-pool/pgbouncer.pid" 2>/dev/null)"
 
 	pool_check
-	say "behind a transaction pooler: $POOL_ROUNDS round(s) of ${#POOL_WORKLOADS[@]} workloads x ${#POOL_VARIANTS[@]} variants x ${POOL_SECONDS} s (about $((POOL_ROUNDS * 9 * (POOL_SECONDS + 2) / 60 + 1)) min)"
+	say "behind a transaction pooler: $POOL_ROUNDS round(s) of ${#POOL_WORKLOADS[@]} workloads x ${#POOL_VARIANTS[@]} variants x ${POOL_SECONDS} s (about $((POOL_ROUNDS * ${#POOL_WORKLOADS[@]} * ${#POOL_VARIANTS[@]} * (POOL_SECONDS + 2) / 60 + 1)) min)"
 	for ((r = 1; r <= POOL_ROUNDS; r++)); do
 		say "  round $r/$POOL_ROUNDS"
 		for w in "${POOL_WORKLOADS[@]}"; do

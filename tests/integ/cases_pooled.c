@@ -688,6 +688,41 @@ static int auto_stays_dedupe_direct(void)
 	return 0;
 }
 
+/*
+ * Auto mode, the other sign: behind PgBouncer with one server connection,
+ * another client left its own "s0" there. The app's prepare of "s0" meets
+ * 42P05 for a name the shim never prepared: the connection switches to
+ * pooled mode, the prepare is retried, and "s0" runs the app's own text,
+ * never the leftover.
+ */
+PQT_CASE(auto_switches_on_leftover, true,
+	 "auto mode: another client's s0 on the server connection (42P05) switches to pooled mode; the app's s0 runs its own text");
+static int auto_switches_on_leftover(void)
+{
+	PGconn *other, *app;
+	const char *v[1] = { "21" };
+
+	setenv("PQSHIM_MODE", "auto", 1);
+	setenv("PQSHIM_POOLED_THRESHOLD", "1", 1);
+	other = connect_raw("PQT_BOUNCER_DSN");
+	app = pqt_connect_to("PQT_BOUNCER_DSN");
+	CHECK(other && app, "connect");
+	CHECK(pqt_exec_ok(other, "DEALLOCATE ALL"), "clean the server connection");
+	CHECK(pqt_ok(PQprepare(other, "s0", "select 'leftover'::text", 0, NULL)),
+	      "another client leaves s0 behind");
+	CHECK(pqt_ok(PQprepare(app, "s0", "select $1::int * 2", 0, NULL)),
+	      "the app's prepare of s0 succeeds");
+	for (int i = 0; i < 3; i++)
+		CHECK(pqt_value_of(PQexecPrepared(app, "s0", 1, v, NULL, NULL, 0), "42"),
+		      "s0 runs the app's text (run %d)", i + 1);
+	CHECK(pqt_value_of(PQexecPrepared(other, "s0", 0, NULL, NULL, NULL, 0), "leftover"),
+	      "the other client's s0 is untouched");
+	CHECK(pqt_exec_ok(other, "DEALLOCATE ALL"), "clean up");
+	PQfinish(app);
+	PQfinish(other);
+	return 0;
+}
+
 const struct pqt_case *const cases_pooled_list[] = {
 	&pooled_sync_across_servers_case,
 	&pooled_async_across_servers_case,
@@ -699,5 +734,6 @@ const struct pqt_case *const cases_pooled_list[] = {
 	&heal_alter_table_pooled_case,
 	&auto_switches_behind_pooler_case,
 	&auto_stays_dedupe_direct_case,
+	&auto_switches_on_leftover_case,
 	NULL,
 };
