@@ -409,3 +409,18 @@ bool exec_op_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **
 	op->held = NULL;
 	return answer(cs, op, r, out);
 }
+
+PGresult *exec_op_recover(struct conn_state *cs, struct op *op, PGresult *r)
+{
+	int next;
+
+	if (real.PQresultStatus(r) != PGRES_FATAL_ERROR ||
+	    real.PQstatus(cs->conn) != CONNECTION_OK || (next = first_failure(cs, op, r)) < 0 ||
+	    !retry(cs, op, (enum exec_stage)next)) {
+		op_free(op, pump_clear_result);
+		return r;
+	}
+	pump_clear_result(r);
+	pending_push(&cs->q, op);
+	return pump_exec_finish(cs);
+}

@@ -48,6 +48,12 @@ struct op *exec_op_new(const char *key, const char *server, bool pooled, const c
 bool exec_op_own_params(struct op *op);
 /* Sends the first attempt (stage op->x.stage) and queues op (freed when not sent). */
 int exec_op_send(struct conn_state *cs, struct op *op);
+/*
+ * A synchronous execution by name that ran without an op (the cheap way) and
+ * failed with r: the next attempt when the first one may be retried (op is
+ * then used), else r. Frees op when it is not used.
+ */
+PGresult *exec_op_recover(struct conn_state *cs, struct op *op, PGresult *r);
 /* The pump's step for an OP_EXEC at the head: true when *out goes to the app. */
 bool exec_op_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out);
 

@@ -141,7 +141,7 @@ static const char *map(struct conn_state *cs, const char *name, char buf[SERVER_
  */
 static struct op *pooled_op(struct conn_state *cs, const char *name, const struct params *p)
 {
-	const struct config *cfg = config_get();
+	const struct config *cfg;
 	PGTransactionStatusType ts;
 	struct stmt *s;
 	struct content *c;
@@ -149,6 +149,7 @@ static struct op *pooled_op(struct conn_state *cs, const char *name, const struc
 
 	if (cs->mode != MODE_POOLED || !name)
 		return NULL;
+	cfg = config_get();
 	ts = real.PQtransactionStatus(cs->conn);
 	if (ts != PQTRANS_INTRANS)
 		cs->block_known = false;
@@ -180,15 +181,15 @@ static struct op *pooled_op(struct conn_state *cs, const char *name, const struc
 
 /*
  * Dedupe mode (auto included): an execution of a statement the shim prepared,
- * outside blocks and pipelines, watched for a plan to heal or a lost statement.
+ * outside blocks and pipelines (the caller checks), watched for a plan to
+ * heal or a lost statement.
  */
 static struct op *dedupe_op(struct conn_state *cs, const char *name, const char *server,
 			    const struct params *p)
 {
 	struct stmt *s;
 
-	if (cs->mode != MODE_DEDUPE || !name || !name[0] || conn_in_pipeline(cs->conn) ||
-	    real.PQtransactionStatus(cs->conn) != PQTRANS_IDLE)
+	if (cs->mode != MODE_DEDUPE || !name || !name[0])
 		return NULL;
 	s = stmt_table_find(&cs->stmts, name);
 	if (!s || !stmt_server_name(s) || stmt_origin(s) != STMT_PROTOCOL)
@@ -220,6 +221,8 @@ PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 	struct params p = { n, NULL, values, lengths, formats, result_format };
 	struct stmt_sql sql;
 	PGresult *r;
+	struct op *op;
+	bool idle = false;
 	int sent;
 
 	if (!real_ready())
@@ -237,10 +240,14 @@ PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 		server = map(cs, name, buf, &sql);
 		if (hook_sql_exec_statement(cs, &sql, &p, &r))
 			return r;
-		if ((sent = send_op(cs, dedupe_op(cs, name, server, &p), false)) >= 0)
-			return sent ? pump_exec_finish(cs) : NULL;
+		/* the cheap way first: an op only when the first attempt failed */
+		idle = cs->mode == MODE_DEDUPE && !conn_in_pipeline(conn) &&
+		       real.PQtransactionStatus(conn) == PQTRANS_IDLE;
 	}
 	r = CALL_REAL(real.PQexecPrepared(conn, server, n, values, lengths, formats, result_format));
+	if (idle && r && real.PQresultStatus(r) == PGRES_FATAL_ERROR &&
+	    (op = dedupe_op(cs, name, server, &p)))
+		return exec_op_recover(cs, op, r);
 	forget_if_missing(cs, name, r);
 	return r;
 }
@@ -274,7 +281,10 @@ PQSHIM_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *name, int n,
 	server = map(cs, name, buf, &sql);
 	if ((sent = hook_sql_send_statement(cs, &sql, &p)) >= 0)
 		return sent;
-	if ((sent = send_op(cs, dedupe_op(cs, name, server, &p), true)) >= 0)
+	/* watched only in auto mode: a copy of the parameters on every call costs */
+	if (cs->auto_pooled && !conn_in_pipeline(conn) &&
+	    real.PQtransactionStatus(conn) == PQTRANS_IDLE &&
+	    (sent = send_op(cs, dedupe_op(cs, name, server, &p), true)) >= 0)
 		return sent;
 	return hook_track_pass(cs, conn_in_pipeline(conn),
 			       CALL_REAL(real.PQsendQueryPrepared(conn, server, n, values, lengths,
