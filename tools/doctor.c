@@ -734,6 +734,9 @@ int main(int argc, char **argv)
 	if (is_pooled && !unnamed)
 		say("", "e.g. pqshim --unnamed your-app, or pgbouncer=true or "
 			"prepared_statements=false in its connection string");
+	if (is_pooled)
+		say("", "or, to keep the server's plan cache behind the pooler, pooled mode: "
+			"pqshim --mode pooled your-app, or pqshim_mode=pooled in the connection string");
 	if (p.leftovers > 0)
 		say("", "statements left by earlier clients can collide with the app's names "
 			"(42P05); a session pooler needs server_reset_query = DISCARD ALL");
