@@ -151,7 +151,12 @@ static bool parse_count(unsigned *out, const char *value, unsigned max)
 
 static bool parse_pooled_threshold(struct config *cfg, const char *value)
 {
-	return parse_count(&cfg->pooled_threshold, value, 1000000) && cfg->pooled_threshold > 0;
+	unsigned n;
+
+	if (!parse_count(&n, value, 1000000) || n == 0)
+		return false;
+	cfg->pooled_threshold = n;
+	return true;
 }
 
 static bool parse_pooled_max(struct config *cfg, const char *value)

@@ -244,8 +244,14 @@ END_TEST
 
 static const char *env_mode, *env_log;
 
+static const char *env_threshold, *env_max;
+
 static const char *fake_env(const char *name)
 {
+	if (strcmp(name, "PQSHIM_POOLED_THRESHOLD") == 0)
+		return env_threshold;
+	if (strcmp(name, "PQSHIM_POOLED_MAX") == 0)
+		return env_max;
 	if (strcmp(name, "PQSHIM_MODE") == 0)
 		return env_mode;
 	if (strcmp(name, "PQSHIM_LOG") == 0)
@@ -279,6 +285,56 @@ START_TEST(config_values_and_defaults)
 }
 END_TEST
 
+START_TEST(pooled_and_auto_config)
+{
+	struct config c;
+
+	env_log = NULL;
+	env_mode = "Pooled";
+	env_threshold = NULL;
+	env_max = NULL;
+	config_load(&c, fake_env);
+	ck_assert_int_eq(c.mode, MODE_POOLED);
+	ck_assert_uint_eq(c.pooled_threshold, 2);
+	ck_assert_uint_eq(c.pooled_max, 256);
+	ck_assert(c.pooled_in_blocks);
+	env_mode = "auto";
+	env_threshold = "5";
+	env_max = "0";
+	config_load(&c, fake_env);
+	ck_assert_int_eq(c.mode, MODE_AUTO);
+	ck_assert_uint_eq(c.pooled_threshold, 5);
+	ck_assert_uint_eq(c.pooled_max, 0);
+	ck_assert_int_eq(c.n_warnings, 0);
+	env_threshold = "0"; /* at least one run */
+	env_max = "-1";
+	config_load(&c, fake_env);
+	ck_assert_uint_eq(c.pooled_threshold, 2);
+	ck_assert_uint_eq(c.pooled_max, 256);
+	ck_assert_int_eq(c.n_warnings, 2);
+	env_threshold = env_max = NULL;
+	ck_assert(mode_records_text(MODE_POOLED) && mode_records_text(MODE_UNNAMED));
+	ck_assert(!mode_records_text(MODE_DEDUPE) && !mode_records_text(MODE_AUTO));
+	ck_assert_str_eq(config_mode_name(MODE_POOLED), "pooled");
+}
+END_TEST
+
+START_TEST(pooled_prepare_records_text)
+{
+	struct prep_plan p;
+
+	/* pooled mode prepares like unnamed mode: checked through "", only the text kept */
+	ck_assert_int_eq(policy_prepare(&t, MODE_POOLED, "s0", "select 1", 0, NULL, true, NULL, &p),
+			 PREP_UNNAMED);
+	ck_assert_int_eq(policy_prepare(&t, MODE_POOLED, "", "select 1", 0, NULL, true, NULL, &p),
+			 PREP_UNNAMED);
+	sql_plan_release(&plan);
+	stmt_table_put(&t, "q", NULL, STMT_PROTOCOL, "select 1", 8, 0, NULL);
+	ck_assert(policy_sql(&t, MODE_POOLED, "DEALLOCATE q", true, false, true, &plan));
+	ck_assert(plan.bundle && plan.fx[0].known); /* the server never had "q": a throwaway first */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("policy");
@@ -297,6 +353,8 @@ int main(void)
 	tcase_add_test(tc, unnamed_deallocate_of_recorded_name);
 	tcase_add_test(tc, sql_in_text_order);
 	tcase_add_test(tc, config_values_and_defaults);
+	tcase_add_test(tc, pooled_and_auto_config);
+	tcase_add_test(tc, pooled_prepare_records_text);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
