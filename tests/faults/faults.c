@@ -20,6 +20,11 @@
  *     net-drop            shutdown(PQsocket) in the middle of a pipeline
  *     net-drop-async      shutdown(PQsocket) with PQsendQueryPrepared in flight
  *
+ * In pooled mode (run.sh: PQSHIM_POOLED_THRESHOLD=1) the executions go by
+ * content names, so the faults hit the shim's retries: net-drop-async's
+ * execution is the first of s7, so its socket goes down while the Parse +
+ * Execute made after the 26000 waits on the lock.
+ *
  * Environment: PQF_DSN (the client's connection string), PQF_PG_DSN (direct,
  * for the admin connections), PQF_HOOK (a program run as `$PQF_HOOK --hook ACTION`,
  * without LD_PRELOAD, for restart-pg / restart-bouncer; run.sh is the hook).
@@ -40,6 +45,7 @@
 
 static bool g_shim;     /* the shim is preloaded */
 static bool g_unnamed;  /* ... in unnamed mode */
+static bool g_pooled;   /* ... in pooled mode (no app name reaches the server either) */
 static int g_failures;
 static char g_step[160] = "start";
 static int g_seq;
@@ -337,6 +343,17 @@ static int server_has(PGconn *c, const char *name)
 	return n;
 }
 
+/* How many content names (_pqsh_...) the server session of c holds. */
+static int server_has_content(PGconn *c)
+{
+	PGresult *r = PQexec(c, "select count(*) from pg_prepared_statements "
+				"where left(name, 6) = '_pqsh_'");
+	int n = value(r) ? atoi(value(r)) : -1;
+
+	PQclear(r);
+	return n;
+}
+
 /* After the fault and PQreset: the same names again, identical and different texts. */
 static void recover(PGconn *c, const char *extra_name, const char *extra_sql,
 		    const char *extra_param, const char *extra_want)
@@ -358,8 +375,15 @@ static void recover(PGconn *c, const char *extra_name, const char *extra_sql,
 	set_step("server holds s1");
 	n = server_has(c, "s1");
 	printf("info server holds s1: %d\n", n);
-	if (n != (g_shim && g_unnamed ? 0 : 1))
+	if (n != (g_shim && (g_unnamed || g_pooled) ? 0 : 1))
 		fail("the server session holds %d statements named s1", n);
+	if (g_shim && g_pooled) {
+		/* PQSHIM_POOLED_THRESHOLD=1 (run.sh): s1 ran by its content name */
+		n = server_has_content(c);
+		printf("info server holds content names: %d\n", n);
+		if (n < 1)
+			fail("pooled mode: the new session holds %d content names after s1 ran", n);
+	}
 	/* a different text than before the fault */
 	if (prep("cmp", c, "s2", "select v from pqf_t where id = $1", 1) != PGRES_COMMAND_OK)
 		fail("prepare of s2 with a new text failed");
@@ -428,8 +452,13 @@ static void unlock_table(PGconn *l)
 	PQfinish(l);
 }
 
-/* Waits (bounded) until backend pid waits on a lock. */
-static bool wait_blocked(int pid)
+/*
+ * Waits (bounded) until backend pid waits on a lock. With drive, the app's
+ * connection is read meanwhile, as an event loop does (PQconsumeInput +
+ * PQisBusy): the shim sends a retry only when it reads the first attempt's
+ * answer (pooled mode: the Parse + Execute after a 26000).
+ */
+static bool wait_blocked(int pid, PGconn *drive)
 {
 	PGconn *a = connect_env("PQF_PG_DSN");
 	char sql[200];
@@ -440,6 +469,8 @@ static bool wait_blocked(int pid)
 		 "select count(*) from pg_stat_activity where pid = %d and wait_event_type = 'Lock'",
 		 pid);
 	for (int i = 0; i < 100 && !ok; i++) {
+		if (drive && (!PQconsumeInput(drive) || !PQisBusy(drive)))
+			break; /* the command failed or ended: it is not waiting */
 		ok = admin_int(a, sql) == 1;
 		if (!ok)
 			sleep_ms(50);
@@ -525,7 +556,7 @@ static int sc_term_async(const char *which)
 	printf("cmp sendPrepare %s: %d\n", name, PQsendPrepare(c, name, sql, nparams, NULL));
 	fflush(stdout);
 	if (!same)
-		wait_blocked(pid);
+		wait_blocked(pid, NULL);
 	else
 		sleep_ms(300); /* without the shim the Parse blocks; with it, maybe not */
 	terminate(pid);
@@ -607,7 +638,7 @@ static int sc_term_pipeline(void)
 	setup(c);
 	l = lock_table();
 	queue_pipeline(c);
-	wait_blocked(pid);
+	wait_blocked(pid, NULL);
 	terminate(pid);
 	unlock_table(l);
 	drain("pipeline", c, 20, true);
@@ -628,7 +659,7 @@ static int sc_net_drop(void)
 	 * the socket goes down (the transcript does not depend on timing) */
 	l = lock_table();
 	queue_pipeline(c);
-	wait_blocked(pid);
+	wait_blocked(pid, NULL);
 	set_step("shutdown socket");
 	printf("cmp shutdown: %d\n", shutdown(PQsocket(c), SHUT_RDWR));
 	drain("pipeline", c, 20, true);
@@ -654,7 +685,7 @@ static int sc_net_drop_async(void)
 		set_step("send exec s7");
 		send_or_fail("exec s7", PQsendQueryPrepared(c, "s7", 1, one, NULL, NULL, 0), c);
 	}
-	wait_blocked(pid);
+	wait_blocked(pid, c);
 	set_step("shutdown socket");
 	printf("cmp shutdown: %d\n", shutdown(PQsocket(c), SHUT_RDWR));
 	drain("async exec", c, 6, false);
@@ -674,6 +705,7 @@ int main(int argc, char **argv)
 
 	g_shim = pre && strstr(pre, "pqshim");
 	g_unnamed = mode && strcmp(mode, "unnamed") == 0;
+	g_pooled = mode && strcmp(mode, "pooled") == 0;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGALRM, on_alarm);
 	signal(SIGPIPE, SIG_IGN);

@@ -6,7 +6,8 @@
 # SQLSTATE, connection status, values, step by step).
 #
 #   tests/faults/run.sh [SCENARIO...]     (default: all; SCENARIO is a name
-#   of faults.c, bouncer-restart, or unnamed for the unnamed-mode repeats)
+#   of faults.c, bouncer-restart, or unnamed / pooled for the unnamed- and
+#   pooled-mode repeats)
 #
 # Starts its own PostgreSQL 15 and two PgBouncers (session pool 2, transaction
 # pool 1) with tests/lib/servers.sh, which always stops them (EXIT trap).
@@ -93,7 +94,8 @@ servers_start_pg || exit 1
 servers_start_pgbouncer fsess session 2 || exit 1
 servers_start_pgbouncer ftx1 transaction 1 || exit 1
 export PQT_PG_BIN PQT_PGBOUNCER
-unset PQSHIM_MODE PQSHIM_PREPARED_STATEMENTS prepared_statements PQSHIM_LOG PQSHIM_LOG_FILE
+unset PQSHIM_MODE PQSHIM_PREPARED_STATEMENTS prepared_statements PQSHIM_LOG PQSHIM_LOG_FILE \
+	PQSHIM_POOLED_THRESHOLD PQSHIM_POOLED_MAX PQSHIM_POOLED_IN_BLOCKS
 unset LD_PRELOAD PQF_BOUNCER_NAME PQF_BOUNCER_ADMIN_DSN
 
 work=$PQT_TMPDIR/faults
@@ -195,6 +197,19 @@ sel unnamed && {
 	pair term-pipeline-unnamed term-pipeline "$pg" unnamed
 	pair net-drop-unnamed net-drop "$pg" unnamed
 	pair net-drop-async-unnamed net-drop-async "$pg" unnamed
+}
+# pooled mode, every execution by its content name from the first one on
+sel pooled && {
+	export PQSHIM_POOLED_THRESHOLD=1
+	pair pg-restart-pooled pg-restart "$pg" pooled
+	pair term-idle-pooled term-idle "$pg" pooled
+	pair term-async-new-pooled term-async-new "$pg" pooled
+	pair term-async-diff-pooled term-async-diff "$pg" pooled
+	pair term-pipeline-pooled term-pipeline "$pg" pooled
+	pair net-drop-pooled net-drop "$pg" pooled
+	pair net-drop-async-pooled net-drop-async "$pg" pooled
+	pair bouncer-restart-tx1-pooled bouncer-restart "$tx1" pooled ftx1
+	unset PQSHIM_POOLED_THRESHOLD
 }
 
 rm -rf "$F/last-run"
