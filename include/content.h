@@ -30,6 +30,7 @@ struct content {
 	UT_hash_handle hh;
 	uint32_t runs;
 	uint32_t present; /* the block epoch (conn.h) in which it was seen on the server */
+	uint32_t seq;     /* order of creation: entries made after a look-up were not looked up */
 	bool named;
 	char name[NAMES_CONTENT_LEN + 1];
 };
@@ -45,6 +46,20 @@ void content_table_clear(struct content_table *t);
 /* The entry for a statement (found or added); NULL when not tracked (full, no memory). */
 struct content *content_table_get(struct content_table *t, const char *text, int nparams,
 				  const Oid *types, unsigned cap);
+
+/*
+ * The entry for a content name seen on the server (a look-up's answer), found
+ * or added without a text; NULL when not a content name or not tracked.
+ */
+struct content *content_table_get_name(struct content_table *t, const char *name, unsigned cap);
+
+/*
+ * True when a statement text starts with a command that plans (SELECT, INSERT,
+ * UPDATE, DELETE, MERGE, WITH, VALUES, TABLE), after any comments: it takes
+ * the transaction's snapshot itself, so a look-up sent with it changes
+ * nothing (SET TRANSACTION ISOLATION LEVEL must come before any query).
+ */
+bool content_plannable(const char *text);
 
 /* Counts one run of c: true when it goes by its name from now on. */
 bool content_run(struct content_table *t, struct content *c, unsigned threshold, unsigned cap);

@@ -39,10 +39,12 @@ struct conn_state {
 	 */
 	bool block_known;
 	uint32_t block_epoch; /* contents present on the block's server connection carry it */
+	uint32_t block_known_upto; /* contents made before the look-up (seq below) were looked up */
 	struct pending q;
 	PGresult *stash;  /* a result the pump read early (PQisBusy), for the app */
 	bool has_stash;
 	PGresult *bundle_error; /* the error of a hidden command, owed to the app's one */
+	char *err_msg; /* PQerrorMessage's text that libpq dropped in the shim's pipeline */
 };
 
 /* The state for conn, or NULL when the shim never saw it. */
@@ -56,6 +58,9 @@ void registry_drop(PGconn *conn);
 
 /* Forgets statements and pending ops of one state (the caller owns it). */
 void conn_state_reset(struct conn_state *cs);
+
+/* Keeps msg (copied) as the connection's error message for PQerrorMessage; NULL forgets it. */
+void conn_keep_error(struct conn_state *cs, const char *msg);
 
 /* Sets a connection's mode as configured (auto: dedupe, watching for a pooler). */
 void conn_set_mode(struct conn_state *cs, enum shim_mode mode);

@@ -16,8 +16,8 @@ struct op *exec_op_new(const char *key, const char *server, bool pooled, const c
 {
 	struct op *op;
 
-	if (strlen(server) >= sizeof(op->server))
-		return NULL;
+	if (strlen(server) >= sizeof(op->server) || p->n < 0 || p->n > 65535)
+		return NULL; /* a name that does not fit; what libpq refuses, it refuses itself */
 	op = op_new(OP_EXEC);
 	if (!op)
 		return NULL;
@@ -102,8 +102,8 @@ int exec_op_send(struct conn_state *cs, struct op *op)
 {
 	enum exec_stage stage = (enum exec_stage)op->x.stage;
 
-	if (stage == EXEC_LOOKUP)
-		cs->block_epoch++;
+	if (stage == EXEC_LOOKUP && ++cs->block_epoch == 0)
+		cs->block_epoch = 1; /* 0 is what a new entry's `present` says */
 	if (!send_attempt(cs, op, stage)) {
 		op_free(op, pump_clear_result);
 		return 0;
@@ -130,8 +130,12 @@ static void leave_pipeline(struct conn_state *cs)
 
 static bool send_unnamed(struct conn_state *cs, const struct op *op);
 
-/* The shim's commands of a bundle, then the app's Execute, then the Sync. */
-static bool send_bundle(struct conn_state *cs, struct op *op, enum exec_stage stage)
+/*
+ * The shim's commands of a bundle, then the app's Execute, then the Sync.
+ * 1: sent; 0: nothing sent (no pipelines here); -1: failed part way (the
+ * connection is failing: what was queued cannot be taken back).
+ */
+static int send_bundle(struct conn_state *cs, struct op *op, enum exec_stage stage)
 {
 	const struct op_exec *x = &op->x;
 	PGconn *conn = cs->conn;
@@ -140,9 +144,9 @@ static bool send_bundle(struct conn_state *cs, struct op *op, enum exec_stage st
 
 	if (stage == EXEC_HEAL &&
 	    !sqlscan_quote_ident(op->server, sql + strlen(sql), sizeof(sql) - strlen(sql)))
-		return false;
+		return 0;
 	if (!real.PQenterPipelineMode || !CALL_REAL(real.PQenterPipelineMode(conn)))
-		return false;
+		return 0;
 	cs->private_pipeline = true;
 	if (stage == EXEC_LOOKUP)
 		ok = CALL_REAL(real.PQsendQueryParams(conn, LOOKUP_SQL, 0, NULL, NULL, NULL, NULL, 0)) &&
@@ -153,9 +157,9 @@ static bool send_bundle(struct conn_state *cs, struct op *op, enum exec_stage st
 		     CALL_REAL(real.PQsendPrepare(conn, op->server, x->text, x->nparams, x->types)) &&
 		     send_exec(cs, op);
 	if (ok && CALL_REAL(real.PQpipelineSync(conn)))
-		return true;
+		return 1;
 	leave_pipeline(cs);
-	return false;
+	return -1;
 }
 
 static bool send_unnamed(struct conn_state *cs, const struct op *op)
@@ -176,10 +180,11 @@ static bool send_attempt(struct conn_state *cs, struct op *op, enum exec_stage s
 {
 	struct op_exec *x = &op->x;
 	bool bundle = stage == EXEC_CREATE || stage == EXEC_HEAL || stage == EXEC_LOOKUP;
+	int sent = 0;
 	bool ok;
 
-	if (bundle && !send_bundle(cs, op, stage)) {
-		if (real.PQstatus(cs->conn) == CONNECTION_BAD)
+	if (bundle && (sent = send_bundle(cs, op, stage)) <= 0) {
+		if (sent < 0 || real.PQstatus(cs->conn) == CONNECTION_BAD)
 			return false;
 		stage = EXEC_UNNAMED; /* no pipelines in this libpq: the one way left */
 		bundle = false;
@@ -253,16 +258,18 @@ static bool plan_changed(const PGresult *r)
 /* The first attempt failed with r before running: which stage next, or -1 (the app's). */
 static int first_failure(struct conn_state *cs, struct op *op, const PGresult *r)
 {
+	if (op->x.in_block) { /* the error aborted the app's block: it is the app's */
+		if (result_has_sqlstate(r, SQLSTATE_UNDEFINED)) {
+			cs->block_known = false; /* what the shim knew was wrong */
+			log_once(LOG_ONCE_QUEUE_LOST, LOG_WARN,
+				 "statement missing on the server connection of a transaction block");
+		}
+		return -1;
+	}
 	if (plan_changed(r))
 		return EXEC_HEAL;
 	if (!result_has_sqlstate(r, SQLSTATE_UNDEFINED))
 		return -1;
-	if (op->x.in_block) {
-		cs->block_known = false; /* what the shim knew was wrong: the app's block is lost */
-		log_once(LOG_ONCE_QUEUE_LOST, LOG_WARN,
-			 "statement missing on the server connection of a transaction block");
-		return -1;
-	}
 	if (op->x.pooled)
 		return EXEC_CREATE;
 	if (cs->auto_pooled) {
@@ -286,8 +293,10 @@ static bool after_bundle(struct conn_state *cs, struct op *op, PGresult **out)
 	x->hidden_err = NULL;
 	if (!e || x->delivered) {
 		pump_clear_result(e);
-		if (x->stage == EXEC_LOOKUP)
+		if (x->stage == EXEC_LOOKUP) {
 			cs->block_known = true;
+			cs->block_known_upto = cs->contents.count;
+		}
 		else
 			stats_add(x->stage == EXEC_HEAL ? ST_HEALED : ST_CREATED);
 		if (x->stage == EXEC_CREATE && x->content)
@@ -321,10 +330,8 @@ static void mark_present(struct conn_state *cs, const PGresult *r)
 
 	for (int i = 0; i < real.PQntuples(r); i++) {
 		name = real.PQgetvalue(r, i, 0);
-		if (strlen(name) != NAMES_CONTENT_LEN)
-			continue;
-		HASH_FIND(hh, cs->contents.by_name, name, NAMES_CONTENT_LEN, c);
-		if (c)
+		/* texts not run here yet too: if they come later in this block, they are there */
+		if ((c = content_table_get_name(&cs->contents, name, config_get()->pooled_max)))
 			c->present = cs->block_epoch;
 	}
 }
@@ -423,4 +430,14 @@ PGresult *exec_op_recover(struct conn_state *cs, struct op *op, PGresult *r)
 	pump_clear_result(r);
 	pending_push(&cs->q, op);
 	return pump_exec_finish(cs);
+}
+
+int exec_op_single_row(struct op *op)
+{
+	struct op_exec *x = &op->x;
+	int hidden = x->stage == EXEC_HEAL ? 2 : x->stage == EXEC_NAME || x->stage == EXEC_UNNAMED ? 0 : 1;
+
+	x->single_row = true;
+	/* libpq would apply it to the shim's command ahead: kept for the Execute's turn */
+	return x->sub < hidden ? 1 : -1;
 }

@@ -54,6 +54,12 @@ int exec_op_send(struct conn_state *cs, struct op *op);
  * then used), else r. Frees op when it is not used.
  */
 PGresult *exec_op_recover(struct conn_state *cs, struct op *op, PGresult *r);
+/*
+ * The app asked for single-row mode after sending op: 1 when the shim asks
+ * for it when op's Execute comes up (a command of the shim's is ahead of it),
+ * -1 when libpq is to be asked now. Either way a retry asks again.
+ */
+int exec_op_single_row(struct op *op);
 /* The pump's step for an OP_EXEC at the head: true when *out goes to the app. */
 bool exec_op_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out);
 

@@ -23,6 +23,8 @@ static inline struct conn_state *hook_state(PGconn *conn)
 	if (guard_active() || !conn)
 		return NULL;
 	cs = registry_get(conn);
+	if (cs && cs->err_msg)
+		conn_keep_error(cs, NULL); /* a new command: libpq starts its message afresh */
 	return cs && cs->mode != MODE_OFF ? cs : NULL;
 }
 
@@ -39,6 +41,13 @@ static inline struct conn_state *hook_sync_state(PGconn *conn)
 		return NULL;
 	return cs;
 }
+
+/*
+ * A command of the app's is in progress, run by the shim in a pipeline of its
+ * own: a new one is refused (returns 0), as libpq refuses it outside pipeline
+ * mode ("another command is already in progress").
+ */
+int hook_refuse_busy(struct conn_state *cs);
 
 /* Not in a transaction block and not in a pipeline: a failed command has no side effect. */
 static inline bool hook_idle(PGconn *conn, bool pipeline)

@@ -190,5 +190,7 @@ PQSHIM_EXPORT int PQsendPrepare(PGconn *conn, const char *name, const char *quer
 		return 0;
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendPrepare(conn, name, query, nparams, types));
+	if (cs->private_pipeline)
+		return hook_refuse_busy(cs);
 	return prepare_async(cs, name, query, nparams, types);
 }

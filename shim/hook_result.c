@@ -1,4 +1,5 @@
 /* Reading results: PQgetResult, PQisBusy, and the pipeline's sync points. */
+#include "exec_op.h"
 #include "hook.h"
 #include "log.h"
 
@@ -34,6 +35,25 @@ PQSHIM_EXPORT int PQisBusy(PGconn *conn)
 }
 
 /*
+ * libpq forgets a command's error when its pipeline moves on to the next
+ * command: after the shim's own pipeline (a bundle) the app gets the message
+ * it would have had, kept by the pump, until its next command.
+ */
+PQSHIM_EXPORT char *PQerrorMessage(const PGconn *conn)
+{
+	struct conn_state *cs;
+	char *msg;
+
+	if (!real_ready())
+		return (char *)"libpq not found by pqshim\n";
+	msg = real.PQerrorMessage(conn);
+	if ((!msg || !msg[0]) && !guard_active() && conn && (cs = registry_find((PGconn *)conn)) &&
+	    cs->err_msg)
+		return cs->err_msg;
+	return msg;
+}
+
+/*
  * The shim's own pipeline (a bundle sent for one command of the app's) is not
  * the app's: apps that look (pgbench does after each send) see what they set.
  */
@@ -59,10 +79,50 @@ PQSHIM_EXPORT int PQsetSingleRowMode(PGconn *conn)
 
 	if (!real_ready())
 		return 0;
+	if ((cs = pumped(conn)) && cs->q.tail && cs->q.tail->kind == OP_EXEC &&
+	    !cs->q.tail->x.delivered && exec_op_single_row(cs->q.tail) > 0)
+		return 1;
 	ok = CALL_REAL(real.PQsetSingleRowMode(conn));
-	if (ok && (cs = pumped(conn)) && cs->q.tail && cs->q.tail->kind == OP_EXEC)
-		cs->q.tail->x.single_row = true;
+	if (!ok && cs && cs->q.tail && cs->q.tail->kind == OP_EXEC)
+		cs->q.tail->x.single_row = false; /* libpq said no: nothing to ask again */
 	return ok;
+}
+
+int hook_refuse_busy(struct conn_state *cs)
+{
+	conn_keep_error(cs, "another command is already in progress\n");
+	log_once(LOG_ONCE_BUSY, LOG_WARN,
+		 "a command was sent while the previous one's results were still being read; "
+		 "refused, as libpq refuses it");
+	return 0;
+}
+
+/* The app's pipeline calls, while the shim's own pipeline is on: as if it were off. */
+static struct conn_state *in_private_pipeline(PGconn *conn)
+{
+	struct conn_state *cs = pumped(conn);
+
+	return cs && cs->private_pipeline ? cs : NULL;
+}
+
+PQSHIM_EXPORT int PQenterPipelineMode(PGconn *conn)
+{
+	struct conn_state *cs;
+
+	if (!real_ready() || !real.PQenterPipelineMode)
+		return 0;
+	if ((cs = in_private_pipeline(conn)))
+		return hook_refuse_busy(cs); /* libpq: the connection is not idle */
+	return CALL_REAL(real.PQenterPipelineMode(conn));
+}
+
+PQSHIM_EXPORT int PQexitPipelineMode(PGconn *conn)
+{
+	if (!real_ready() || !real.PQexitPipelineMode)
+		return 0;
+	if (in_private_pipeline(conn))
+		return 1; /* the app is not in pipeline mode: already out */
+	return CALL_REAL(real.PQexitPipelineMode(conn));
 }
 
 static int track_sync(PGconn *conn, int sent)
@@ -86,6 +146,8 @@ PQSHIM_EXPORT int PQpipelineSync(PGconn *conn)
 		return 0;
 	if (guard_active())
 		return real.PQpipelineSync(conn);
+	if (in_private_pipeline(conn))
+		return 0; /* libpq: not in pipeline mode */
 	return track_sync(conn, CALL_REAL(real.PQpipelineSync(conn)));
 }
 
@@ -95,5 +157,7 @@ PQSHIM_EXPORT int PQsendPipelineSync(PGconn *conn)
 		return 0;
 	if (guard_active())
 		return real.PQsendPipelineSync(conn);
+	if (in_private_pipeline(conn))
+		return 0;
 	return track_sync(conn, CALL_REAL(real.PQsendPipelineSync(conn)));
 }

@@ -196,6 +196,8 @@ PQSHIM_EXPORT int PQsendQuery(PGconn *conn, const char *sql)
 		return 0;
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendQuery(conn, sql));
+	if (cs->private_pipeline)
+		return hook_refuse_busy(cs);
 	cs->block_known = false; /* SQL text may end the app's transaction block */
 	pipeline = conn_in_pipeline(conn);
 	/* libpq 15 refuses PQsendQuery in pipeline mode: it says so in its own words */
@@ -243,6 +245,8 @@ PQSHIM_EXPORT int PQsendQueryParams(PGconn *conn, const char *sql, int n, const 
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendQueryParams(conn, sql, n, types, values, lengths, formats,
 							result_format));
+	if (cs->private_pipeline)
+		return hook_refuse_busy(cs);
 	cs->block_known = false; /* SQL text may end the app's transaction block */
 	struct params p = { n, types, values, lengths, formats, result_format };
 

@@ -146,6 +146,7 @@ static struct op *pooled_op(struct conn_state *cs, const char *name, const struc
 	struct stmt *s;
 	struct content *c;
 	struct op *op;
+	int stage;
 
 	if (cs->mode != MODE_POOLED || !name)
 		return NULL;
@@ -169,13 +170,24 @@ static struct op *pooled_op(struct conn_state *cs, const char *name, const struc
 	}
 	if (!content_run(&cs->contents, c, cfg->pooled_threshold, cfg->pooled_max))
 		return NULL;
+	if (ts == PQTRANS_IDLE)
+		stage = EXEC_NAME;
+	else if (!cs->block_known)
+		stage = content_plannable(stmt_query(s)) ? EXEC_LOOKUP : -1;
+	else if (c->present == cs->block_epoch)
+		stage = EXEC_NAME;
+	else if (c->seq < cs->block_known_upto)
+		stage = EXEC_CREATE; /* looked up and not there; the block keeps the connection */
+	else
+		stage = -1; /* first seen after the look-up: not known either way */
+	if (stage < 0)
+		return NULL;
 	op = exec_op_new(name, c->name, true, stmt_query(s), stmt_nparams(s), stmt_types(s), p);
 	if (!op || ts == PQTRANS_IDLE)
 		return op;
 	op->x.in_block = true;
 	op->x.content = c;
-	op->x.stage = !cs->block_known ? EXEC_LOOKUP
-		      : c->present == cs->block_epoch ? EXEC_NAME : EXEC_CREATE;
+	op->x.stage = stage;
 	return op;
 }
 
@@ -270,6 +282,8 @@ PQSHIM_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *name, int n,
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendQueryPrepared(conn, name, n, values, lengths, formats,
 							  result_format));
+	if (cs->private_pipeline)
+		return hook_refuse_busy(cs);
 	if ((sent = send_op(cs, pooled_op(cs, name, &p), true)) >= 0)
 		return sent;
 	if (unnamed_text(cs, name, &t)) {
@@ -333,6 +347,8 @@ PQSHIM_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *name)
 
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendDescribePrepared(conn, name));
+	if (cs->private_pipeline)
+		return hook_refuse_busy(cs);
 	if (unnamed_text(cs, name, &t) && (sent = send_describe_bundle(cs, &t)) >= 0)
 		return sent;
 	return hook_track_pass(cs, conn_in_pipeline(conn),
@@ -347,6 +363,8 @@ PQSHIM_EXPORT int PQsendDescribePortal(PGconn *conn, const char *portal)
 		return 0;
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendDescribePortal(conn, portal));
+	if (cs->private_pipeline)
+		return hook_refuse_busy(cs);
 	return hook_track_pass(cs, conn_in_pipeline(conn),
 			       CALL_REAL(real.PQsendDescribePortal(conn, portal)));
 }
@@ -402,6 +420,8 @@ PQSHIM_EXPORT int PQsendClosePrepared(PGconn *conn, const char *name)
 		return 0;
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendClosePrepared(conn, name));
+	if (cs->private_pipeline)
+		return hook_refuse_busy(cs);
 	if (!name || !name[0])
 		return hook_track_pass(cs, conn_in_pipeline(conn),
 				       CALL_REAL(real.PQsendClosePrepared(conn, name)));
@@ -428,6 +448,8 @@ PQSHIM_EXPORT int PQsendClosePortal(PGconn *conn, const char *portal)
 		return 0;
 	if (!(cs = hook_state(conn)))
 		return CALL_REAL(real.PQsendClosePortal(conn, portal));
+	if (cs->private_pipeline)
+		return hook_refuse_busy(cs);
 	return hook_track_pass(cs, conn_in_pipeline(conn),
 			       CALL_REAL(real.PQsendClosePortal(conn, portal)));
 }

@@ -219,6 +219,12 @@ static bool send_retry(struct conn_state *cs, struct op *op)
 	int ok;
 
 	op->retried = true;
+	if ((op->kind == OP_STANDIN || op->kind == OP_PREPARE) && mode_records_text(cs->mode)) {
+		/* auto mode switched to pooled meanwhile: checked through "", the text recorded */
+		op->kind = OP_PREPARE;
+		op->virtual_record = true;
+		return CALL_REAL(real.PQsendPrepare(conn, "", op->query, op->nparams, op->types));
+	}
 	switch (op->kind) {
 	case OP_STANDIN:
 		op->kind = OP_PREPARE;
@@ -359,6 +365,13 @@ PGresult *pump_exec_finish(struct conn_state *cs)
 	return last;
 }
 
+/* An error read in the shim's pipeline: libpq forgets its message when the pipeline moves on. */
+static void keep_error(struct conn_state *cs, const PGresult *r, bool private)
+{
+	if (r && (private || cs->private_pipeline) && real.PQresultStatus(r) == PGRES_FATAL_ERROR)
+		conn_keep_error(cs, real.PQresultErrorMessage(r));
+}
+
 PGresult *pump_get_result(struct conn_state *cs)
 {
 	PGresult *r;
@@ -369,14 +382,18 @@ PGresult *pump_get_result(struct conn_state *cs)
 		cs->stash = NULL;
 		return r;
 	}
+	bool private = cs->private_pipeline;
+
 	while (!step(cs, &r))
-		;
+		private |= cs->private_pipeline;
+	keep_error(cs, r, private);
 	return r;
 }
 
 int pump_is_busy(struct conn_state *cs)
 {
 	PGresult *r;
+	bool private;
 
 	if (cs->has_stash)
 		return 0;
@@ -385,7 +402,9 @@ int pump_is_busy(struct conn_state *cs)
 			return 1;
 		if (!may_hide(cs->q.head))
 			return 0;
+		private = cs->private_pipeline;
 		if (step(cs, &r)) {
+			keep_error(cs, r, private);
 			/*
 			 * Outside pipeline mode libpq is idle once a command has ended and
 			 * gives its own NULL; keeping ours would hand it to the app's next

@@ -31,6 +31,8 @@
 	REQ(int, PQputCopyEnd, (PGconn *a, const char *b), (a, b)) \
 	REQ(void, PQfreemem, (void *a), (a)) \
 	REQ(int, PQisBusy, (PGconn *a), (a)) \
+	REQ(char *, PQerrorMessage, (const PGconn *a), (a)) \
+	REQ(char *, PQresultErrorMessage, (const PGresult *a), (a)) \
 	REQ(int, PQsetSingleRowMode, (PGconn *a), (a)) \
 	REQ(ConnStatusType, PQstatus, (const PGconn *a), (a)) \
 	REQ(PGTransactionStatusType, PQtransactionStatus, (const PGconn *a), (a)) \

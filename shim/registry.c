@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "alloc.h"
 #include "conn.h"
@@ -48,6 +49,18 @@ void conn_state_reset(struct conn_state *cs)
 		clear_result(cs->bundle_error);
 	cs->bundle_error = NULL;
 	cs->private_pipeline = false;
+	cs->block_known = false;
+	conn_keep_error(cs, NULL);
+}
+
+void conn_keep_error(struct conn_state *cs, const char *msg)
+{
+	size_t n;
+
+	free(cs->err_msg);
+	cs->err_msg = NULL;
+	if (msg && (n = strlen(msg)) > 0 && (cs->err_msg = shim_malloc(n + 1)))
+		memcpy(cs->err_msg, msg, n + 1);
 }
 
 void conn_set_mode(struct conn_state *cs, enum shim_mode mode)

@@ -12,6 +12,7 @@ extern const struct pqt_case *const cases_unnamed_list[];
 extern const struct pqt_case *const cases_edges_list[];
 extern const struct pqt_case *const cases_conninfo_list[];
 extern const struct pqt_case *const cases_pooled_list[];
+extern const struct pqt_case *const cases_pooled3_list[];
 extern const struct pqt_case *const cases_pooled2_list[];
 
 #define PQT_CASE(id, fix, text) \

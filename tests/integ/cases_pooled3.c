@@ -1,0 +1,215 @@
+/*
+ * Pooled mode inside transaction blocks, the hard corners (found in review):
+ * behind PgBouncer with one server connection, so most cases also pass
+ * without the shim, and with it must behave exactly the same: nothing the
+ * shim adds to a block may fail, reorder or change what the app sees.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cases.h"
+
+static PGconn *open_pooled(void)
+{
+	setenv("PQSHIM_MODE", "pooled", 1);
+	unsetenv("PQSHIM_POOLED_THRESHOLD"); /* the default: 2 */
+	return pqt_connect_to("PQT_BOUNCER_DSN");
+}
+
+/* The same server connection, with the shim out of the way (see cases_pooled.c). */
+static PGconn *open_raw(void)
+{
+	char dsn[1024];
+	PGconn *c;
+
+	snprintf(dsn, sizeof(dsn), "%s pqshim_mode=off", getenv("PQT_BOUNCER_DSN"));
+	c = PQconnectdb(dsn);
+	if (PQstatus(c) == CONNECTION_OK)
+		return c;
+	PQfinish(c); /* no shim: libpq does not know the parameter */
+	return pqt_connect_to("PQT_BOUNCER_DSN");
+}
+
+static bool run(PGconn *c, const char *name, const char *want)
+{
+	PGresult *r = PQexecPrepared(c, name, 0, NULL, NULL, NULL, 0);
+
+	if (!want)
+		return pqt_ok(r);
+	return pqt_value_of(r, want);
+}
+
+PQT_CASE(pooled_block_set_transaction, false,
+	 "pooled mode: a prepared SET TRANSACTION ISOLATION LEVEL first in each block keeps working (the look-up never runs before it)");
+static int pooled_block_set_transaction(void)
+{
+	PGconn *c = open_pooled();
+
+	CHECK(c && pqt_exec_ok(c, "DEALLOCATE ALL"), "connect");
+	CHECK(pqt_ok(PQprepare(c, "iso", "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", 0, NULL)),
+	      "prepare iso");
+	CHECK(pqt_ok(PQprepare(c, "one", "SELECT 1", 0, NULL)), "prepare one");
+	for (int i = 0; i < 4; i++) {
+		CHECK(pqt_exec_ok(c, "BEGIN"), "BEGIN %d", i);
+		CHECK(run(c, "iso", NULL), "SET TRANSACTION first in block %d", i);
+		CHECK(run(c, "one", "1"), "select in block %d", i);
+		CHECK(run(c, "one", "1"), "select again in block %d", i);
+		CHECK(pqt_exec_ok(c, "COMMIT"), "COMMIT %d", i);
+	}
+	PQfinish(c);
+	return 0;
+}
+
+PQT_CASE(pooled_block_made_by_others, true,
+	 "pooled mode: a statement another client made on the server connection is used, never made again, inside a block");
+static int pooled_block_made_by_others(void)
+{
+	PGconn *o, *c;
+
+	o = open_pooled();
+	CHECK(o && pqt_exec_ok(o, "DEALLOCATE ALL"), "connect");
+	CHECK(pqt_ok(PQprepare(o, "b", "SELECT 2", 0, NULL)), "the other client prepares b");
+	for (int i = 0; i < 3; i++)
+		CHECK(run(o, "b", "2"), "the other client runs b");
+	PQfinish(o);
+	c = open_pooled();
+	CHECK(c, "connect");
+	CHECK(pqt_ok(PQprepare(c, "a", "SELECT 1", 0, NULL)), "prepare a");
+	CHECK(pqt_ok(PQprepare(c, "b", "SELECT 2", 0, NULL)), "prepare b (the same text)");
+	CHECK(run(c, "a", "1") && run(c, "a", "1"), "run a twice");
+	CHECK(pqt_exec_ok(c, "BEGIN"), "BEGIN");
+	CHECK(run(c, "a", "1"), "a in the block (the look-up)");
+	CHECK(run(c, "b", "2") && run(c, "b", "2") && run(c, "a", "1"), "b, first run after the look-up");
+	CHECK(pqt_exec_ok(c, "COMMIT"), "COMMIT");
+	CHECK(pqt_exec_ok(c, "DEALLOCATE ALL"), "clean up");
+	PQfinish(c);
+	return 0;
+}
+
+/* Sends name in single-row mode; expects n single rows, the end, NULL. */
+static bool single_rows(PGconn *c, const char *name, int n)
+{
+	PGresult *r;
+	int rows = 0;
+
+	if (!PQsendQueryPrepared(c, name, 0, NULL, NULL, NULL, 0) || !PQsetSingleRowMode(c)) {
+		fprintf(stderr, "  send or single-row mode refused: %s", PQerrorMessage(c));
+		return false;
+	}
+	while ((r = PQgetResult(c)) && PQresultStatus(r) == PGRES_SINGLE_TUPLE) {
+		rows++;
+		PQclear(r);
+	}
+	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 0 || rows != n) {
+		fprintf(stderr, "  %d single rows, then %s\n", rows,
+			r ? PQresStatus(PQresultStatus(r)) : "NULL");
+		PQclear(r);
+		return false;
+	}
+	PQclear(r);
+	return PQgetResult(c) == NULL && PQpipelineStatus(c) == PQ_PIPELINE_OFF;
+}
+
+PQT_CASE(pooled_block_single_row, true,
+	 "pooled mode: single-row mode on a block's first execution and on one the shim makes there applies to the app's rows");
+static int pooled_block_single_row(void)
+{
+	PGconn *c = open_pooled();
+
+	CHECK(c && pqt_exec_ok(c, "DEALLOCATE ALL"), "connect");
+	CHECK(pqt_ok(PQprepare(c, "a", "SELECT g FROM generate_series(1, 3) g", 0, NULL)), "prepare a");
+	CHECK(pqt_ok(PQprepare(c, "b", "SELECT g FROM generate_series(1, 2) g", 0, NULL)), "prepare b");
+	for (int i = 0; i < 2; i++) {
+		PQclear(PQexecPrepared(c, "a", 0, NULL, NULL, NULL, 0));
+		PQclear(PQexecPrepared(c, "b", 0, NULL, NULL, NULL, 0));
+	}
+	{
+		PGconn *raw = open_raw();
+
+		CHECK(raw && pqt_exec_ok(raw, "DEALLOCATE ALL"), "the server connection forgets them");
+		PQfinish(raw);
+	}
+	CHECK(pqt_exec_ok(c, "BEGIN"), "BEGIN");
+	CHECK(single_rows(c, "a", 3), "a: the block's first execution, in single-row mode");
+	CHECK(single_rows(c, "b", 2), "b: made in the block, in single-row mode");
+	CHECK(single_rows(c, "b", 2), "b: by name in the block, in single-row mode");
+	CHECK(pqt_exec_ok(c, "COMMIT"), "COMMIT");
+	PQfinish(c);
+	return 0;
+}
+
+PQT_CASE(pooled_block_plan_change_passes, false,
+	 "pooled mode: cached plan must not change result type (0A000) inside a block reaches the app as 0A000");
+static int pooled_block_plan_change_passes(void)
+{
+	PGconn *c = open_pooled(), *d = pqt_connect(false);
+	char table[64];
+	PGresult *r;
+
+	CHECK(c && d, "connect");
+	snprintf(table, sizeof(table), "pqt_blk_%d", (int)getpid());
+	{
+		char sql[160];
+
+		snprintf(sql, sizeof(sql), "CREATE TABLE %s (a int)", table);
+		CHECK(pqt_exec_ok(d, sql), "create table");
+		snprintf(sql, sizeof(sql), "SELECT * FROM %s", table);
+		CHECK(pqt_ok(PQprepare(c, "h", sql, 0, NULL)), "prepare h");
+		CHECK(pqt_ok(PQprepare(c, "a", "SELECT 1", 0, NULL)), "prepare a");
+		for (int i = 0; i < 2; i++)
+			CHECK(run(c, "a", "1") && pqt_status(PQexecPrepared(c, "h", 0, NULL, NULL, NULL, 0),
+							      PGRES_TUPLES_OK),
+			      "run a and h");
+		CHECK(pqt_exec_ok(c, "BEGIN") && run(c, "a", "1"), "BEGIN; a");
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN b int", table);
+		CHECK(pqt_exec_ok(d, sql), "alter table");
+		r = PQexecPrepared(c, "h", 0, NULL, NULL, NULL, 0);
+		CHECK(strcmp(pqt_sqlstate(r), "0A000") == 0, "h in the block: got %s", pqt_sqlstate(r));
+		PQclear(r);
+		CHECK(pqt_exec_ok(c, "ROLLBACK"), "ROLLBACK");
+		snprintf(sql, sizeof(sql), "DROP TABLE %s", table);
+		CHECK(pqt_exec_ok(d, sql), "drop table");
+	}
+	PQfinish(c);
+	PQfinish(d);
+	return 0;
+}
+
+PQT_CASE(pooled_block_refusals, false,
+	 "pooled mode, in a block: too many parameters and a second command while one runs are refused as libpq refuses them, the connection unharmed");
+static int pooled_block_refusals(void)
+{
+	static const char *many[70000];
+	PGconn *c = open_pooled();
+	PGresult *r;
+	int sent;
+
+	CHECK(c && pqt_exec_ok(c, "DEALLOCATE ALL"), "connect");
+	CHECK(pqt_ok(PQprepare(c, "a", "SELECT 1", 0, NULL)), "prepare a");
+	CHECK(run(c, "a", "1") && run(c, "a", "1"), "run a twice");
+	CHECK(pqt_exec_ok(c, "BEGIN"), "BEGIN");
+	r = PQexecPrepared(c, "a", 70000, many, NULL, NULL, 0);
+	CHECK(!r && strstr(PQerrorMessage(c), "65535"), "70000 parameters refused: %s",
+	      PQerrorMessage(c));
+	CHECK(PQpipelineStatus(c) == PQ_PIPELINE_OFF, "not in pipeline mode");
+	CHECK(PQsendQueryPrepared(c, "a", 0, NULL, NULL, NULL, 0), "send a");
+	sent = PQsendQueryParams(c, "SELECT 2", 0, NULL, NULL, NULL, NULL, 0);
+	CHECK(!sent && strstr(PQerrorMessage(c), "another command is already in progress"),
+	      "a second command refused: %d, %s", sent, PQerrorMessage(c));
+	CHECK(pqt_value_of(PQgetResult(c), "1") && PQgetResult(c) == NULL, "a's result, then NULL");
+	CHECK(PQpipelineStatus(c) == PQ_PIPELINE_OFF, "not in pipeline mode");
+	CHECK(pqt_scalar(c, "SELECT 42", (char[8]){ 0 }, 8), "the block goes on");
+	CHECK(pqt_exec_ok(c, "COMMIT"), "COMMIT");
+	PQfinish(c);
+	return 0;
+}
+
+const struct pqt_case *const cases_pooled3_list[] = {
+	&pooled_block_set_transaction_case,
+	&pooled_block_made_by_others_case,
+	&pooled_block_single_row_case,
+	&pooled_block_plan_change_passes_case,
+	&pooled_block_refusals_case,
+	NULL,
+};
