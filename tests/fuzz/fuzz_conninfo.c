@@ -152,7 +152,8 @@ static void check_opts(const struct conninfo_opts *o)
 					 strcmp(o->mode_source, "prepared_statements") == 0 ||
 					 strcmp(o->mode_source, "pgbouncer") == 0),
 		      "mode_source '%s'", o->mode_source ? o->mode_source : "(null)");
-		CHECK(o->mode == MODE_OFF || o->mode == MODE_DEDUPE || o->mode == MODE_UNNAMED,
+		CHECK(o->mode == MODE_OFF || o->mode == MODE_DEDUPE || o->mode == MODE_UNNAMED ||
+			      o->mode == MODE_POOLED || o->mode == MODE_AUTO,
 		      "mode %d", (int)o->mode);
 	}
 }

@@ -250,7 +250,7 @@ static int single_rows(PGconn *c, bool async)
 	CHECK(PQsendQueryPrepared(c, "s0", 1, v, NULL, NULL, 0), "send: %s", PQerrorMessage(c));
 	CHECK(PQsetSingleRowMode(c) == 1, "single-row mode accepted");
 	for (int i = 1; i <= 3; i++) {
-		char want[8];
+		char want[16];
 
 		snprintf(want, sizeof(want), "%d", i);
 		r = async ? pqt_async_result(c) : PQgetResult(c);
@@ -328,7 +328,7 @@ static int pooled_cap(void)
 	static const int muls[4] = { 2, 3, 5, 7 };
 	struct trio t;
 	struct held x, y;
-	char name[8], sql[128];
+	char name[16], sql[128];
 
 	CHECK(trio_open(&t, "pooled", "1", "2"), "connect and clean");
 	for (int k = 0; k < 4; k++) {
