@@ -157,10 +157,12 @@ static int pooled_block_plan_change_passes(void)
 		snprintf(sql, sizeof(sql), "SELECT * FROM %s", table);
 		CHECK(pqt_ok(PQprepare(c, "h", sql, 0, NULL)), "prepare h");
 		CHECK(pqt_ok(PQprepare(c, "a", "SELECT 1", 0, NULL)), "prepare a");
-		for (int i = 0; i < 2; i++)
-			CHECK(run(c, "a", "1") && pqt_status(PQexecPrepared(c, "h", 0, NULL, NULL, NULL, 0),
-							      PGRES_TUPLES_OK),
-			      "run a and h");
+		for (int i = 0; i < 2; i++) {
+			r = PQexecPrepared(c, "h", 0, NULL, NULL, NULL, 0);
+			CHECK(pqt_status(r, PGRES_TUPLES_OK), "run h");
+			PQclear(r);
+			CHECK(run(c, "a", "1"), "run a");
+		}
 		CHECK(pqt_exec_ok(c, "BEGIN") && run(c, "a", "1"), "BEGIN; a");
 		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN b int", table);
 		CHECK(pqt_exec_ok(d, sql), "alter table");
