@@ -371,3 +371,19 @@ char *PQgetvalue(const PGresult *res, int tup_num, int field_num)
 	(void)res, (void)tup_num, (void)field_num;
 	return one;
 }
+
+char *PQerrorMessage(const PGconn *conn)
+{
+	static char empty[] = "";
+
+	(void)conn;
+	return empty;
+}
+
+char *PQresultErrorMessage(const PGresult *res)
+{
+	static char empty[] = "";
+
+	(void)res;
+	return empty;
+}
