@@ -19,7 +19,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ishim $(PG_CFLA
 
 # pure modules: no libpq calls, unit-tested on their own
 CORE     := sqlscan stmt_table content names sha256 policy config pending conninfo elf_needed
-HOOKS    := real log stats registry pump bundle exec_op alloc_fault hook_prepare hook_stmt hook_sql hook_result hook_conn \
+HOOKS    := real log stats registry pump bundle exec_op exec_route alloc_fault hook_prepare hook_stmt hook_sql hook_result hook_conn \
             hook_dl
 CORE_O   := $(CORE:%=$(B)/shim/%.o)
 SHIM_O   := $(CORE_O) $(HOOKS:%=$(B)/shim/%.o)

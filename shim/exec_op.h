@@ -63,4 +63,11 @@ int exec_op_single_row(struct op *op);
 /* The pump's step for an OP_EXEC at the head: true when *out goes to the app. */
 bool exec_op_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out);
 
+/* exec_route.c: the op for an execution of the app's `name`, or NULL (the plain way). */
+struct op *exec_route_pooled(struct conn_state *cs, const char *name, const struct params *p);
+struct op *exec_route_dedupe(struct conn_state *cs, const char *name, const char *server,
+			     const struct params *p);
+/* Sends op (copy: the parameters, for an asynchronous call); -1 when op is NULL or no memory. */
+int exec_route_send(struct conn_state *cs, struct op *op, bool copy);
+
 #endif

@@ -133,94 +133,6 @@ static const char *map(struct conn_state *cs, const char *name, char buf[SERVER_
 	return policy_map_name(&cs->stmts, cs->mode, name, in_flight ? &inflight : NULL, buf, sql);
 }
 
-/*
- * Pooled mode: an execution of the app's recorded statement `name` by its
- * content name, once its text has run often enough (every run counts):
- * outside a block with retries, inside one as exec_op.h says; NULL: through
- * the unnamed statement (pipelines, aborted blocks, below the threshold).
- */
-static struct op *pooled_op(struct conn_state *cs, const char *name, const struct params *p)
-{
-	const struct config *cfg;
-	PGTransactionStatusType ts;
-	struct stmt *s;
-	struct content *c;
-	struct op *op;
-	int stage;
-
-	if (cs->mode != MODE_POOLED || !name)
-		return NULL;
-	cfg = config_get();
-	ts = real.PQtransactionStatus(cs->conn);
-	if (ts != PQTRANS_INTRANS)
-		cs->block_known = false;
-	if (conn_in_pipeline(cs->conn) || (ts != PQTRANS_IDLE && ts != PQTRANS_INTRANS) ||
-	    (ts == PQTRANS_INTRANS && !cfg->pooled_in_blocks))
-		return NULL;
-	s = stmt_table_find(&cs->stmts, name);
-	if (!s || stmt_server_name(s))
-		return NULL;
-	c = stmt_content(s);
-	if (!c) {
-		c = content_table_get(&cs->contents, stmt_query(s), stmt_nparams(s), stmt_types(s),
-				      cfg->pooled_max);
-		if (!c)
-			return NULL;
-		stmt_set_content(s, c);
-	}
-	if (!content_run(&cs->contents, c, cfg->pooled_threshold, cfg->pooled_max))
-		return NULL;
-	if (ts == PQTRANS_IDLE)
-		stage = EXEC_NAME;
-	else if (!cs->block_known)
-		stage = content_plannable(stmt_query(s)) ? EXEC_LOOKUP : -1;
-	else if (c->present == cs->block_epoch)
-		stage = EXEC_NAME;
-	else if (c->seq < cs->block_known_upto)
-		stage = EXEC_CREATE; /* looked up and not there; the block keeps the connection */
-	else
-		stage = -1; /* first seen after the look-up: not known either way */
-	if (stage < 0)
-		return NULL;
-	op = exec_op_new(name, c->name, true, stmt_query(s), stmt_nparams(s), stmt_types(s), p);
-	if (!op || ts == PQTRANS_IDLE)
-		return op;
-	op->x.in_block = true;
-	op->x.content = c;
-	op->x.stage = stage;
-	return op;
-}
-
-/*
- * Dedupe mode (auto included): an execution of a statement the shim prepared,
- * outside blocks and pipelines (the caller checks), watched for a plan to
- * heal or a lost statement.
- */
-static struct op *dedupe_op(struct conn_state *cs, const char *name, const char *server,
-			    const struct params *p)
-{
-	struct stmt *s;
-
-	if (cs->mode != MODE_DEDUPE || !name || !name[0])
-		return NULL;
-	s = stmt_table_find(&cs->stmts, name);
-	if (!s || !stmt_server_name(s) || stmt_origin(s) != STMT_PROTOCOL)
-		return NULL;
-	return exec_op_new(name, server, false, stmt_query(s), stmt_nparams(s), stmt_types(s), p);
-}
-
-/* Sends op (async: with its own copy of the parameters); -1 when op is NULL. */
-static int send_op(struct conn_state *cs, struct op *op, bool copy)
-{
-	if (!op)
-		return -1;
-	if (copy && !exec_op_own_params(op)) {
-		op_free(op, pump_clear_result);
-		return -1; /* no memory: the plain way */
-	}
-	return exec_op_send(cs, op);
-}
-
 PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 				       const char *const *values, const int *lengths,
 				       const int *formats, int result_format)
@@ -240,7 +152,7 @@ PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 	if (!real_ready())
 		return NULL;
 	if ((cs = hook_sync_state(conn))) {
-		if ((sent = send_op(cs, pooled_op(cs, name, &p), false)) >= 0)
+		if ((sent = exec_route_send(cs, exec_route_pooled(cs, name, &p), false)) >= 0)
 			return sent ? pump_exec_finish(cs) : NULL;
 		if (unnamed_text(cs, name, &t)) {
 			/* Parse + Bind + Execute under one Sync: what every pooler carries */
@@ -258,7 +170,7 @@ PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 	}
 	r = CALL_REAL(real.PQexecPrepared(conn, server, n, values, lengths, formats, result_format));
 	if (idle && r && real.PQresultStatus(r) == PGRES_FATAL_ERROR &&
-	    (op = dedupe_op(cs, name, server, &p)))
+	    (op = exec_route_dedupe(cs, name, server, &p)))
 		return exec_op_recover(cs, op, r);
 	forget_if_missing(cs, name, r);
 	return r;
@@ -284,7 +196,7 @@ PQSHIM_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *name, int n,
 							  result_format));
 	if (cs->private_pipeline)
 		return hook_refuse_busy(cs);
-	if ((sent = send_op(cs, pooled_op(cs, name, &p), true)) >= 0)
+	if ((sent = exec_route_send(cs, exec_route_pooled(cs, name, &p), true)) >= 0)
 		return sent;
 	if (unnamed_text(cs, name, &t)) {
 		sent = CALL_REAL(real.PQsendQueryParams(conn, t.query, n, hook_pad_types(t.types, t.nparams, n, &tb),
@@ -298,7 +210,7 @@ PQSHIM_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *name, int n,
 	/* watched only in auto mode: a copy of the parameters on every call costs */
 	if (cs->auto_pooled && !conn_in_pipeline(conn) &&
 	    real.PQtransactionStatus(conn) == PQTRANS_IDLE &&
-	    (sent = send_op(cs, dedupe_op(cs, name, server, &p), true)) >= 0)
+	    (sent = exec_route_send(cs, exec_route_dedupe(cs, name, server, &p), true)) >= 0)
 		return sent;
 	return hook_track_pass(cs, conn_in_pipeline(conn),
 			       CALL_REAL(real.PQsendQueryPrepared(conn, server, n, values, lengths,
