@@ -296,9 +296,9 @@ static bool after_bundle(struct conn_state *cs, struct op *op, PGresult **out)
 		if (x->stage == EXEC_LOOKUP) {
 			cs->block_known = true;
 			cs->block_known_upto = cs->contents.count;
-		}
-		else
+		} else {
 			stats_add(x->stage == EXEC_HEAL ? ST_HEALED : ST_CREATED);
+		}
 		if (x->stage == EXEC_CREATE && x->content)
 			x->content->present = cs->block_epoch;
 		return done(cs, out);
@@ -336,7 +336,7 @@ static void mark_present(struct conn_state *cs, const PGresult *r)
 	}
 }
 
-/* A result (or NULL) while a bundle (CREATE, HEAL) is being read. */
+/* A result (or NULL) while a bundle (CREATE, HEAL, LOOKUP) is being read. */
 static bool bundle_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
 {
 	struct op_exec *x = &op->x;
