@@ -7,9 +7,16 @@
 #include "log.h"
 #include "stats.h"
 
-#define SQLSTATE_UNDEFINED "26000"
-#define SQLSTATE_DUPLICATE "42P05"
 #define SQLSTATE_PLAN_CHANGED "0A000"
+
+/*
+ * The shim's own commands ahead of the app's Execute in an attempt at stage
+ * (a bundle under a Sync of the shim's when above 0).
+ */
+static int hidden_before(enum exec_stage stage)
+{
+	return stage == EXEC_HEAL ? 2 : stage == EXEC_CREATE || stage == EXEC_LOOKUP ? 1 : 0;
+}
 
 struct op *exec_op_new(const char *key, const char *server, bool pooled, const char *text,
 		       int nparams, const Oid *types, const struct params *p)
@@ -179,7 +186,7 @@ static bool send_unnamed(struct conn_state *cs, const struct op *op)
 static bool send_attempt(struct conn_state *cs, struct op *op, enum exec_stage stage)
 {
 	struct op_exec *x = &op->x;
-	bool bundle = stage == EXEC_CREATE || stage == EXEC_HEAL || stage == EXEC_LOOKUP;
+	bool bundle = hidden_before(stage) > 0;
 	int sent = 0;
 	bool ok;
 
@@ -259,7 +266,7 @@ static bool plan_changed(const PGresult *r)
 static int first_failure(struct conn_state *cs, struct op *op, const PGresult *r)
 {
 	if (op->x.in_block) { /* the error aborted the app's block: it is the app's */
-		if (result_has_sqlstate(r, SQLSTATE_UNDEFINED)) {
+		if (result_has_sqlstate(r, SQLSTATE_UNDEFINED_PSTATEMENT)) {
 			cs->block_known = false; /* what the shim knew was wrong */
 			log_once(LOG_ONCE_QUEUE_LOST, LOG_WARN,
 				 "statement missing on the server connection of a transaction block");
@@ -268,7 +275,7 @@ static int first_failure(struct conn_state *cs, struct op *op, const PGresult *r
 	}
 	if (plan_changed(r))
 		return EXEC_HEAL;
-	if (!result_has_sqlstate(r, SQLSTATE_UNDEFINED))
+	if (!result_has_sqlstate(r, SQLSTATE_UNDEFINED_PSTATEMENT))
 		return -1;
 	if (op->x.pooled)
 		return EXEC_CREATE;
@@ -307,9 +314,9 @@ static bool after_bundle(struct conn_state *cs, struct op *op, PGresult **out)
 		cs->block_known = false;
 		return answer(cs, op, e, out);
 	}
-	if (x->stage == EXEC_CREATE && result_has_sqlstate(e, SQLSTATE_DUPLICATE)) {
+	if (x->stage == EXEC_CREATE && result_has_sqlstate(e, SQLSTATE_DUPLICATE_PSTATEMENT)) {
 		next = EXEC_NAME; /* it is there now: run it */
-	} else if (x->stage == EXEC_HEAL && result_has_sqlstate(e, SQLSTATE_UNDEFINED)) {
+	} else if (x->stage == EXEC_HEAL && result_has_sqlstate(e, SQLSTATE_UNDEFINED_PSTATEMENT)) {
 		if (!x->pooled && cs->auto_pooled)
 			switch_pooled(cs, op, "\"does not exist\" (26000)");
 		next = EXEC_CREATE;
@@ -325,22 +332,20 @@ static bool after_bundle(struct conn_state *cs, struct op *op, PGresult **out)
 /* LOOKUP: the content names on the block's server connection. */
 static void mark_present(struct conn_state *cs, const PGresult *r)
 {
+	unsigned cap = config_get()->pooled_max;
 	struct content *c;
-	const char *name;
 
-	for (int i = 0; i < real.PQntuples(r); i++) {
-		name = real.PQgetvalue(r, i, 0);
+	for (int i = 0; i < real.PQntuples(r); i++)
 		/* texts not run here yet too: if they come later in this block, they are there */
-		if ((c = content_table_get_name(&cs->contents, name, config_get()->pooled_max)))
+		if ((c = content_table_get_name(&cs->contents, real.PQgetvalue(r, i, 0), cap)))
 			c->present = cs->block_epoch;
-	}
 }
 
 /* A result (or NULL) while a bundle (CREATE, HEAL, LOOKUP) is being read. */
 static bool bundle_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
 {
 	struct op_exec *x = &op->x;
-	int hidden = x->stage == EXEC_HEAL ? 2 : 1; /* LOOKUP, CREATE: 1 */
+	int hidden = hidden_before((enum exec_stage)x->stage);
 	ExecStatusType st = r ? real.PQresultStatus(r) : PGRES_EMPTY_QUERY;
 
 	if (x->sub < hidden) { /* the shim's own commands */
@@ -390,7 +395,7 @@ bool exec_op_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **
 	int next;
 
 	*out = r;
-	if (x->stage == EXEC_CREATE || x->stage == EXEC_HEAL || x->stage == EXEC_LOOKUP)
+	if (hidden_before((enum exec_stage)x->stage) > 0)
 		return bundle_step(cs, op, r, out);
 	if (r) {
 		if (x->stage == EXEC_NAME && !x->delivered && !op->held &&
@@ -435,9 +440,7 @@ PGresult *exec_op_recover(struct conn_state *cs, struct op *op, PGresult *r)
 int exec_op_single_row(struct op *op)
 {
 	struct op_exec *x = &op->x;
-	int hidden = x->stage == EXEC_HEAL ? 2 : x->stage == EXEC_NAME || x->stage == EXEC_UNNAMED ? 0 : 1;
-
 	x->single_row = true;
 	/* libpq would apply it to the shim's command ahead: kept for the Execute's turn */
-	return x->sub < hidden ? 1 : -1;
+	return x->sub < hidden_before((enum exec_stage)x->stage) ? 1 : -1;
 }

@@ -26,20 +26,6 @@ static void count(enum prep_action action)
 		stats_add((enum stat_id)what[action]);
 }
 
-/* server NULL: unnamed mode's virtual record */
-static void record(struct conn_state *cs, const char *name, const char *server,
-		   const char *query, int nparams, const Oid *types)
-{
-	if (mode_records_text(cs->mode))
-		server = NULL; /* auto mode switched to pooled meanwhile */
-	if (!stmt_table_put(&cs->stmts, name, server, STMT_PROTOCOL, query, strlen(query), nparams,
-			    types)) {
-		/* never leave the name pointing at what it meant before */
-		stmt_table_forget(&cs->stmts, name);
-		log_once(LOG_ONCE_NO_MEMORY, LOG_WARN, "out of memory: statement not recorded");
-	}
-}
-
 static void hint_in_block(const char *name)
 {
 	stats_add(ST_PASSED);
@@ -74,7 +60,7 @@ static PGresult *prepare_sync(struct conn_state *cs, const char *name, const cha
 		/* the same text through the unnamed statement: the same answer, nothing left behind */
 		r = CALL_REAL(real.PQprepare(conn, "", query, nparams, types));
 		if (real.PQresultStatus(r) == PGRES_COMMAND_OK)
-			record(cs, name, NULL, query, nparams, types);
+			pump_record_prepare(cs, name, NULL, query, nparams, types);
 		return r;
 	case PREP_SEND:
 	case PREP_RENAME:
@@ -82,8 +68,8 @@ static PGresult *prepare_sync(struct conn_state *cs, const char *name, const cha
 	}
 	r = CALL_REAL(real.PQprepare(conn, prep_wire_name(&plan, name), query, nparams, types));
 	if (real.PQresultStatus(r) == PGRES_COMMAND_OK) {
-		record(cs, name, plan.server_name, query, nparams, types);
-	} else if (result_has_sqlstate(r, "42P05")) {
+		pump_record_prepare(cs, name, plan.server_name, query, nparams, types);
+	} else if (result_has_sqlstate(r, SQLSTATE_DUPLICATE_PSTATEMENT)) {
 		stmt_table_mark_taken(&cs->stmts, plan.server_name);
 		if (cs->auto_pooled && action == PREP_SEND) {
 			/* a name the shim never prepared here is there: a transaction pooler */
@@ -107,7 +93,7 @@ static PGresult *prepare_sync(struct conn_state *cs, const char *name, const cha
 			name, plan.server_name);
 		r = CALL_REAL(real.PQprepare(conn, plan.server_name, query, nparams, types));
 		if (real.PQresultStatus(r) == PGRES_COMMAND_OK)
-			record(cs, name, plan.server_name, query, nparams, types);
+			pump_record_prepare(cs, name, plan.server_name, query, nparams, types);
 	}
 	return r;
 }

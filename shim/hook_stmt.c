@@ -114,7 +114,7 @@ static int send_describe_bundle(struct conn_state *cs, const struct prep_infligh
  */
 static void forget_if_missing(struct conn_state *cs, const char *name, const PGresult *r)
 {
-	if (!cs || cs->mode != MODE_DEDUPE || !name || !result_has_sqlstate(r, "26000") ||
+	if (!cs || cs->mode != MODE_DEDUPE || !name || !result_has_sqlstate(r, SQLSTATE_UNDEFINED_PSTATEMENT) ||
 	    !stmt_table_find(&cs->stmts, name))
 		return;
 	if (cs->auto_pooled) /* a statement the shim made is gone: a transaction pooler */
@@ -146,7 +146,6 @@ PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 	struct stmt_sql sql;
 	PGresult *r;
 	struct op *op;
-	bool idle = false;
 	int sent;
 
 	if (!real_ready())
@@ -156,20 +155,25 @@ PQSHIM_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *name, int n,
 			return sent ? pump_exec_finish(cs) : NULL;
 		if (unnamed_text(cs, name, &t)) {
 			/* Parse + Bind + Execute under one Sync: what every pooler carries */
-			r = CALL_REAL(real.PQexecParams(conn, t.query, n, hook_pad_types(t.types, t.nparams, n, &tb), values,
-							lengths, formats, result_format));
+			r = CALL_REAL(real.PQexecParams(conn, t.query, n,
+							hook_pad_types(t.types, t.nparams, n, &tb),
+							values, lengths, formats, result_format));
 			free(tb.heap);
 			return r;
 		}
 		server = map(cs, name, buf, &sql);
 		if (hook_sql_exec_statement(cs, &sql, &p, &r))
 			return r;
-		/* the cheap way first: an op only when the first attempt failed */
-		idle = cs->mode == MODE_DEDUPE && !conn_in_pipeline(conn) &&
-		       real.PQtransactionStatus(conn) == PQTRANS_IDLE;
 	}
 	r = CALL_REAL(real.PQexecPrepared(conn, server, n, values, lengths, formats, result_format));
-	if (idle && r && real.PQresultStatus(r) == PGRES_FATAL_ERROR &&
+	/*
+	 * The cheap way first: an op only when the call failed. The failures the
+	 * shim retries (26000, 0A000) come before the statement runs, so they
+	 * leave the connection idle exactly when it was idle before: outside a
+	 * block (in pipeline mode libpq refuses the call, r is NULL).
+	 */
+	if (cs && cs->mode == MODE_DEDUPE && r && real.PQresultStatus(r) == PGRES_FATAL_ERROR &&
+	    real.PQtransactionStatus(conn) == PQTRANS_IDLE &&
 	    (op = exec_route_dedupe(cs, name, server, &p)))
 		return exec_op_recover(cs, op, r);
 	forget_if_missing(cs, name, r);

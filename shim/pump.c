@@ -9,9 +9,6 @@
 #include "real.h"
 #include "stats.h"
 
-#define SQLSTATE_DUPLICATE_PSTATEMENT "42P05"
-#define SQLSTATE_UNDEFINED_PSTATEMENT "26000"
-
 void pump_clear_result(PGresult *r)
 {
 	if (r)
@@ -52,17 +49,19 @@ static void lost_track(struct conn_state *cs, const char *why)
 	pending_clear(&cs->q, pump_clear_result);
 }
 
-static void record_prepare(struct conn_state *cs, struct op *op)
+void pump_record_prepare(struct conn_state *cs, const char *key, const char *server,
+			 const char *query, int nparams, const Oid *types)
 {
-	if (!stmt_table_put(&cs->stmts, op->key,
-			    op->virtual_record || mode_records_text(cs->mode) ? NULL : op->server,
-			    STMT_PROTOCOL, op->query, strlen(op->query), op->nparams, op->types)) {
+	if (mode_records_text(cs->mode))
+		server = NULL; /* unnamed or pooled (auto mode may have switched meanwhile) */
+	if (!stmt_table_put(&cs->stmts, key, server, STMT_PROTOCOL, query, strlen(query), nparams,
+			    types)) {
 		/* never leave the name pointing at what it meant before */
-		stmt_table_forget(&cs->stmts, op->key);
+		stmt_table_forget(&cs->stmts, key);
 		log_once(LOG_ONCE_NO_MEMORY, LOG_WARN,
-			 "out of memory: statement \"%s\" not recorded", op->key);
+			 "out of memory: statement \"%.63s\" not recorded", key);
 	} else {
-		log_msg(LOG_DEBUG, "prepared \"%s\" as \"%s\"", op->key, op->server);
+		log_msg(LOG_DEBUG, "prepared \"%.63s\" as \"%s\"", key, server ? server : "");
 	}
 }
 
@@ -150,7 +149,8 @@ static bool feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **o
 		return true;
 	case OP_PREPARE:
 		if (st == PGRES_COMMAND_OK) {
-			record_prepare(cs, op);
+			pump_record_prepare(cs, op->key, op->virtual_record ? NULL : op->server,
+					    op->query, op->nparams, op->types);
 		} else if (!op->virtual_record &&
 			   result_has_sqlstate(r, SQLSTATE_DUPLICATE_PSTATEMENT)) {
 			/* another client's statement of that name is on this server session */

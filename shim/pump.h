@@ -15,6 +15,9 @@
 
 #include "conn.h"
 
+#define SQLSTATE_DUPLICATE_PSTATEMENT "42P05"
+#define SQLSTATE_UNDEFINED_PSTATEMENT "26000"
+
 PGresult *pump_get_result(struct conn_state *cs);
 int pump_is_busy(struct conn_state *cs);
 /* After sending a synchronous call's command(s): every result, the last one kept. */
@@ -30,6 +33,14 @@ static inline bool pump_active(const struct conn_state *cs)
 {
 	return cs->q.head || cs->has_stash;
 }
+
+/*
+ * The server accepted a protocol prepare of `key` as `server` (NULL: only its
+ * text is recorded, as in unnamed and pooled mode): record it, or on no
+ * memory forget the name rather than leave it pointing at its old statement.
+ */
+void pump_record_prepare(struct conn_state *cs, const char *key, const char *server,
+			 const char *query, int nparams, const Oid *types);
 
 /* Helpers shared with the hooks. */
 bool conn_in_pipeline(PGconn *conn);

@@ -2,17 +2,8 @@
  * Pooled mode (PQSHIM_MODE=pooled) and auto mode behind PgBouncer in
  * transaction mode with two server connections, and plan-cache healing.
  *
- * As in cases_unnamed.c, a "pin" connection holds one server connection (X)
- * in an open transaction while the app takes a step, which therefore lands on
- * the other one (Y); after the pin commits, X is the most recently released
- * server connection and PgBouncer hands it to the app's next step. Steps taken
- * alternately pinned and unpinned run on alternate server connections.
- *
- * The pin and an observer ("obs", which reaches Y while the pin holds X) are
- * opened with pqshim_mode=off, so what they clean and what they see of
- * pg_prepared_statements is the server's, whatever the app's mode does with
- * DEALLOCATE ALL. Without the shim libpq rejects that parameter and they are
- * plain connections.
+ * Steps taken alternately pinned and unpinned run on alternate server
+ * connections: the technique (the pin, the observer) is in trio.h.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,180 +11,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cases.h"
-
-#define PINNED true
-#define UNPINNED false
-
-struct trio {
-	PGconn *app, *pin, *obs;
-	bool pinned;
-};
-
-/* A connection to the DSN in env that the shim leaves alone (see above). */
-static PGconn *connect_raw(const char *env)
-{
-	const char *dsn = getenv(env);
-	char buf[1024];
-	PGconn *c;
-
-	if (!dsn) {
-		fprintf(stderr, "  %s is not set\n", env);
-		return NULL;
-	}
-	snprintf(buf, sizeof(buf), "%s pqshim_mode=off", dsn);
-	c = PQconnectdb(buf);
-	if (PQstatus(c) == CONNECTION_OK)
-		return c;
-	if (!strstr(PQerrorMessage(c), "pqshim_mode")) {
-		fprintf(stderr, "  cannot connect: %s", PQerrorMessage(c));
-		PQfinish(c);
-		return NULL;
-	}
-	PQfinish(c); /* no shim: libpq does not know the parameter */
-	return pqt_connect_to(env);
-}
-
-/* Pins (the app's next step lands on Y) or unpins (it lands on X). */
-static bool on(struct trio *t, bool pinned)
-{
-	bool ok = true;
-
-	if (pinned && !t->pinned)
-		ok = pqt_exec_ok(t->pin, "BEGIN") && pqt_exec_ok(t->pin, "SELECT 1");
-	else if (!pinned && t->pinned)
-		ok = pqt_exec_ok(t->pin, "COMMIT");
-	if (ok)
-		t->pinned = pinned;
-	return ok;
-}
-
-#define AT(t, where) CHECK(on(t, where), "switch server connection")
-
-/* Empties both server connections: the pin cleans X, obs and the app clean Y. */
-static bool clean_both(struct trio *t)
-{
-	return on(t, PINNED) && pqt_exec_ok(t->pin, "DEALLOCATE ALL") &&
-	       pqt_exec_ok(t->obs, "DEALLOCATE ALL") &&
-	       (!t->app || pqt_exec_ok(t->app, "DEALLOCATE ALL")) && on(t, UNPINNED);
-}
-
-/* The shim reads its environment at the first call: set it before connecting. */
-static bool trio_open(struct trio *t, const char *mode, const char *threshold)
-{
-	setenv("PQSHIM_MODE", mode, 1);
-	setenv("PQSHIM_POOLED_THRESHOLD", threshold, 1);
-	t->pinned = false;
-	t->pin = connect_raw("PQT_BOUNCER2_DSN");
-	t->obs = connect_raw("PQT_BOUNCER2_DSN");
-	t->app = pqt_connect_to("PQT_BOUNCER2_DSN");
-	return t->pin && t->obs && t->app && clean_both(t);
-}
-
-static void trio_close(struct trio *t)
-{
-	PQfinish(t->app);
-	PQfinish(t->pin);
-	PQfinish(t->obs);
-}
-
-/* _pqsh_ followed by 32 lower-case hex digits */
-static bool is_pooled_name(const char *s)
-{
-	if (strncmp(s, "_pqsh_", 6) != 0 || strlen(s) != 6 + 32)
-		return false;
-	for (s += 6; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-			return false;
-	return true;
-}
-
-/* What one server connection holds (all of it, or the statements whose text contains marker). */
-struct held {
-	int total, pooled; /* names, and those of the _pqsh_ form */
-	bool s0;	   /* the app's own name "s0" is there */
-	char list[1024];   /* the names, sorted, comma-separated */
-};
-
-static bool look(PGconn *c, const char *marker, struct held *h)
-{
-	const char *v[1] = { marker ? marker : "" };
-	PGresult *r = PQexecParams(c,
-				   "select name from pg_prepared_statements "
-				   "where strpos(statement, $1) > 0 order by name",
-				   1, NULL, v, NULL, NULL, 0);
-	size_t used = 0;
-
-	memset(h, 0, sizeof(*h));
-	if (!pqt_status(r, PGRES_TUPLES_OK)) {
-		PQclear(r);
-		return false;
-	}
-	h->total = PQntuples(r);
-	for (int i = 0; i < h->total; i++) {
-		const char *name = PQgetvalue(r, i, 0);
-
-		h->pooled += is_pooled_name(name);
-		h->s0 |= strcmp(name, "s0") == 0;
-		if (used < sizeof(h->list))
-			used += (size_t)snprintf(h->list + used, sizeof(h->list) - used, "%s%s",
-						 i ? "," : "", name);
-	}
-	PQclear(r);
-	return true;
-}
+#include "trio.h"
 
 /* ---- one API for the sync and async flows ---- */
-
-/* The result of a command sent with PQsend* (sent: what that returned), then its end. */
-static PGresult *async_take(PGconn *c, int sent)
-{
-	PGresult *r;
-
-	if (!sent) {
-		fprintf(stderr, "  send failed: %s", PQerrorMessage(c));
-		return NULL;
-	}
-	r = pqt_async_result(c);
-	if (r && !pqt_async_end(c)) {
-		PQclear(r);
-		return NULL;
-	}
-	return r;
-}
-
-static PGresult *do_prepare(PGconn *c, bool async, const char *name, const char *sql)
-{
-	return async ? async_take(c, PQsendPrepare(c, name, sql, 0, NULL))
-		     : PQprepare(c, name, sql, 0, NULL);
-}
-
-static PGresult *do_exec(PGconn *c, bool async, const char *name, const char *param)
-{
-	const char *v[1] = { param };
-	int n = param ? 1 : 0;
-
-	return async ? async_take(c, PQsendQueryPrepared(c, name, n, v, NULL, NULL, 0))
-		     : PQexecPrepared(c, name, n, v, NULL, NULL, 0);
-}
 
 static PGresult *do_describe(PGconn *c, bool async, const char *name)
 {
 	return async ? async_take(c, PQsendDescribePrepared(c, name)) : PQdescribePrepared(c, name);
-}
-
-static PGresult *do_sql(PGconn *c, bool async, const char *sql)
-{
-	return async ? async_take(c, PQsendQuery(c, sql)) : PQexec(c, sql);
-}
-
-/* A prepare's result: COMMAND_OK with nothing in it, as the server gives it. */
-static bool prepared(PGresult *r)
-{
-	bool ok = pqt_status(r, PGRES_COMMAND_OK) && PQnfields(r) == 0 && PQnparams(r) == 0;
-
-	PQclear(r);
-	return ok;
 }
 
 /* r failed with SQLSTATE want; clears r. */
@@ -225,7 +49,7 @@ static int across_servers(bool async)
 	struct trio t;
 	PGresult *r;
 
-	CHECK(trio_open(&t, "pooled", "1"), "connect and clean");
+	CHECK(trio_open(&t, "pooled", "1", NULL), "connect and clean");
 	AT(&t, PINNED);
 	CHECK(prepared(do_prepare(t.app, async, "s0", "select $1::int * 2")), "prepare s0");
 	AT(&t, UNPINNED);
@@ -304,7 +128,7 @@ static int pooled_pipeline_across_servers(void)
 	struct trio t;
 	const char *v21[1] = { "21" }, *v4[1] = { "4" }, *v50[1] = { "50" }, *v6[1] = { "6" };
 
-	CHECK(trio_open(&t, "pooled", "1"), "connect and clean");
+	CHECK(trio_open(&t, "pooled", "1", NULL), "connect and clean");
 	AT(&t, PINNED);
 	CHECK(PQenterPipelineMode(t.app), "enter pipeline mode");
 	CHECK(PQsendPrepare(t.app, "s0", "select $1::int * 2", 0, NULL), "send prepare");
@@ -358,7 +182,7 @@ static int pooled_server_names(void)
 	struct held x, y, before, after;
 	PGconn *other;
 
-	CHECK(trio_open(&t, "pooled", "1"), "connect and clean");
+	CHECK(trio_open(&t, "pooled", "1", NULL), "connect and clean");
 	AT(&t, PINNED);
 	CHECK(prepared(PQprepare(t.app, "s0", "select $1::int * 2 as pqt_names", 0, NULL)), "prepare s0");
 	CHECK(prepared(PQprepare(t.app, "s1", "select $1::int * 5 as pqt_names", 0, NULL)), "prepare s1");
@@ -398,7 +222,7 @@ static int pooled_threshold(void)
 	struct trio t;
 	struct held x, y;
 
-	CHECK(trio_open(&t, "pooled", "3"), "connect and clean");
+	CHECK(trio_open(&t, "pooled", "3", NULL), "connect and clean");
 	AT(&t, PINNED);
 	CHECK(prepared(PQprepare(t.app, "s0", "select $1::int * 4 as pqt_threshold", 0, NULL)),
 	      "prepare");
@@ -464,7 +288,7 @@ static bool clean_servers(void)
 
 	t.pin = connect_raw("PQT_BOUNCER2_DSN");
 	t.obs = connect_raw("PQT_BOUNCER2_DSN");
-	ok = t.pin && t.obs && clean_both(&t);
+	ok = t.pin && t.obs && trio_clean_servers(&t);
 	trio_close(&t);
 	return ok;
 }
@@ -511,27 +335,6 @@ static int pooled_processes(void)
 	return 0;
 }
 
-/* r is the one row of the heal table with its first n columns (a=1, b=2, c=three); clears r. */
-static bool heal_row(PGresult *r, int n)
-{
-	static const char *const names[] = { "a", "b", "c" };
-	static const char *const values[] = { "1", "2", "three" };
-	bool ok = pqt_status(r, PGRES_TUPLES_OK);
-
-	if (ok && (PQntuples(r) != 1 || PQnfields(r) != n)) {
-		fprintf(stderr, "  %d rows of %d fields, expected 1 of %d\n", PQntuples(r),
-			PQnfields(r), n);
-		ok = false;
-	}
-	for (int i = 0; ok && i < n; i++) {
-		ok = strcmp(PQfname(r, i), names[i]) == 0 && strcmp(PQgetvalue(r, 0, i), values[i]) == 0;
-		if (!ok)
-			fprintf(stderr, "  field %d is %s = '%s'\n", i, PQfname(r, i), PQgetvalue(r, 0, i));
-	}
-	PQclear(r);
-	return ok;
-}
-
 static PGresult *exec0(PGconn *c)
 {
 	return PQexecPrepared(c, "s0", 0, NULL, NULL, NULL, 0);
@@ -564,21 +367,6 @@ static int heal_alter_table_dedupe(void)
 	return 0;
 }
 
-/* Runs before, the table's name, after. */
-static bool exec_table(PGconn *c, const char *before, const char *table, const char *after)
-{
-	char sql[256];
-
-	snprintf(sql, sizeof(sql), "%s%s%s", before, table, after);
-	return pqt_exec_ok(c, sql);
-}
-
-static void quiet(void *arg, const char *message)
-{
-	(void)arg;
-	(void)message;
-}
-
 PQT_CASE(heal_alter_table_pooled, true,
 	 "pooled mode: ALTER TABLE ADD COLUMN on one server connection, a prepared SELECT * on the others returns the new columns, in a block too");
 static int heal_alter_table_pooled(void)
@@ -588,7 +376,7 @@ static int heal_alter_table_pooled(void)
 
 	snprintf(table, sizeof(table), "pqt_heal_%ld", (long)getpid());
 	snprintf(select, sizeof(select), "select * from %s", table);
-	CHECK(trio_open(&t, "pooled", "1"), "connect and clean");
+	CHECK(trio_open(&t, "pooled", "1", NULL), "connect and clean");
 	/* a table left by an earlier run with the same pid goes, without a notice */
 	PQsetNoticeProcessor(t.obs, quiet, NULL);
 	CHECK(exec_table(t.obs, "drop table if exists ", table, "") &&
@@ -636,7 +424,7 @@ static int auto_switches_behind_pooler(void)
 	const char *v[1] = { "21" };
 	PGresult *r;
 
-	CHECK(trio_open(&t, "auto", "1"), "connect and clean");
+	CHECK(trio_open(&t, "auto", "1", NULL), "connect and clean");
 	AT(&t, PINNED);
 	CHECK(prepared(PQprepare(t.app, "s0", "select $1::int * 2", 0, NULL)), "prepare s0");
 	AT(&t, UNPINNED);

@@ -5,202 +5,15 @@
  * transaction blocks, errors of the app's own, and the auto switch with the
  * asynchronous API.
  *
- * The technique is cases_pooled.c's (its helpers are static there, so the few
- * needed are repeated here): a "pin" connection holds one server connection
- * (X) in an open transaction while the app takes a step, which therefore lands
- * on the other one (Y); after the pin commits, PgBouncer hands X to the app's
- * next step. While pinned, the pin sees X and the observer "obs" sees Y. Pin
- * and observer are opened with pqshim_mode=off: what they see of
- * pg_prepared_statements and what they deallocate is the server's.
+ * The technique (the pin, the observer) is in trio.h.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cases.h"
-
-#define PINNED true
-#define UNPINNED false
-
-struct trio {
-	PGconn *app, *pin, *obs;
-	bool pinned;
-};
-
-/* A connection to the DSN in env that the shim leaves alone. */
-static PGconn *connect_raw(const char *env)
-{
-	const char *dsn = getenv(env);
-	char buf[1024];
-	PGconn *c;
-
-	if (!dsn) {
-		fprintf(stderr, "  %s is not set\n", env);
-		return NULL;
-	}
-	snprintf(buf, sizeof(buf), "%s pqshim_mode=off", dsn);
-	c = PQconnectdb(buf);
-	if (PQstatus(c) == CONNECTION_OK)
-		return c;
-	if (!strstr(PQerrorMessage(c), "pqshim_mode")) {
-		fprintf(stderr, "  cannot connect: %s", PQerrorMessage(c));
-		PQfinish(c);
-		return NULL;
-	}
-	PQfinish(c); /* no shim: libpq does not know the parameter */
-	return pqt_connect_to(env);
-}
-
-/* Pins (the app's next step lands on Y) or unpins (it lands on X). */
-static bool on(struct trio *t, bool pinned)
-{
-	bool ok = true;
-
-	if (pinned && !t->pinned)
-		ok = pqt_exec_ok(t->pin, "BEGIN") && pqt_exec_ok(t->pin, "SELECT 1");
-	else if (!pinned && t->pinned)
-		ok = pqt_exec_ok(t->pin, "COMMIT");
-	if (ok)
-		t->pinned = pinned;
-	return ok;
-}
-
-#define AT(t, where) CHECK(on(t, where), "switch server connection")
-
-/* Empties both server connections (the pin cleans X, obs Y); the app's statements stay its own. */
-static bool clean_servers(struct trio *t)
-{
-	bool was = t->pinned;
-
-	return on(t, PINNED) && pqt_exec_ok(t->pin, "DEALLOCATE ALL") &&
-	       pqt_exec_ok(t->obs, "DEALLOCATE ALL") && on(t, was);
-}
-
-/* The shim reads its environment at the first call: set it before connecting (max NULL: default). */
-static bool trio_open(struct trio *t, const char *mode, const char *threshold, const char *max)
-{
-	setenv("PQSHIM_MODE", mode, 1);
-	setenv("PQSHIM_POOLED_THRESHOLD", threshold, 1);
-	if (max)
-		setenv("PQSHIM_POOLED_MAX", max, 1);
-	else
-		unsetenv("PQSHIM_POOLED_MAX");
-	t->pinned = false;
-	t->pin = connect_raw("PQT_BOUNCER2_DSN");
-	t->obs = connect_raw("PQT_BOUNCER2_DSN");
-	t->app = pqt_connect_to("PQT_BOUNCER2_DSN");
-	return t->pin && t->obs && t->app && clean_servers(t) && on(t, PINNED) &&
-	       pqt_exec_ok(t->app, "DEALLOCATE ALL") && on(t, UNPINNED);
-}
-
-static void trio_close(struct trio *t)
-{
-	PQfinish(t->app);
-	PQfinish(t->pin);
-	PQfinish(t->obs);
-}
-
-/* _pqsh_ followed by 32 lower-case hex digits */
-static bool is_pooled_name(const char *s)
-{
-	if (strncmp(s, "_pqsh_", 6) != 0 || strlen(s) != 6 + 32)
-		return false;
-	for (s += 6; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-			return false;
-	return true;
-}
-
-/* What one server connection holds of the statements whose text contains marker. */
-struct held {
-	int total, pooled; /* names, and those of the _pqsh_ form */
-	char list[2048];   /* the names, sorted, comma-separated */
-};
-
-static bool look(PGconn *c, const char *marker, struct held *h)
-{
-	const char *v[1] = { marker };
-	PGresult *r = PQexecParams(c,
-				   "select name from pg_prepared_statements "
-				   "where strpos(statement, $1) > 0 order by name",
-				   1, NULL, v, NULL, NULL, 0);
-	size_t used = 0;
-
-	memset(h, 0, sizeof(*h));
-	if (!pqt_status(r, PGRES_TUPLES_OK)) {
-		PQclear(r);
-		return false;
-	}
-	h->total = PQntuples(r);
-	for (int i = 0; i < h->total; i++) {
-		const char *name = PQgetvalue(r, i, 0);
-
-		h->pooled += is_pooled_name(name);
-		if (used < sizeof(h->list))
-			used += (size_t)snprintf(h->list + used, sizeof(h->list) - used, "%s%s",
-						 i ? "," : "", name);
-	}
-	PQclear(r);
-	return true;
-}
-
-/* Pinned: what X (the pin's) and Y (obs's) hold of marker. */
-static bool look_both(struct trio *t, const char *marker, struct held *x, struct held *y)
-{
-	if (!t->pinned) {
-		fprintf(stderr, "  look_both needs the pin\n");
-		return false;
-	}
-	return look(t->pin, marker, x) && look(t->obs, marker, y);
-}
+#include "trio.h"
 
 /* ---- one API for the sync and async flows ---- */
-
-/* The result of a command sent with PQsend* (sent: what that returned), then its end. */
-static PGresult *async_take(PGconn *c, int sent)
-{
-	PGresult *r;
-
-	if (!sent) {
-		fprintf(stderr, "  send failed: %s", PQerrorMessage(c));
-		return NULL;
-	}
-	r = pqt_async_result(c);
-	if (r && !pqt_async_end(c)) {
-		PQclear(r);
-		return NULL;
-	}
-	return r;
-}
-
-static PGresult *do_prepare(PGconn *c, bool async, const char *name, const char *sql)
-{
-	return async ? async_take(c, PQsendPrepare(c, name, sql, 0, NULL))
-		     : PQprepare(c, name, sql, 0, NULL);
-}
-
-static PGresult *do_exec(PGconn *c, bool async, const char *name, const char *param)
-{
-	const char *v[1] = { param };
-	int n = param ? 1 : 0;
-
-	return async ? async_take(c, PQsendQueryPrepared(c, name, n, v, NULL, NULL, 0))
-		     : PQexecPrepared(c, name, n, v, NULL, NULL, 0);
-}
-
-static PGresult *do_sql(PGconn *c, bool async, const char *sql)
-{
-	return async ? async_take(c, PQsendQuery(c, sql)) : PQexec(c, sql);
-}
-
-/* A prepare's result: COMMAND_OK with nothing in it, as the server gives it. */
-static bool prepared(PGresult *r)
-{
-	bool ok = pqt_status(r, PGRES_COMMAND_OK) && PQnfields(r) == 0 && PQnparams(r) == 0;
-
-	PQclear(r);
-	return ok;
-}
 
 /* A command's result with the tag want (BEGIN, COMMIT, ...); clears r. */
 static bool tagged(PGresult *r, const char *want)
@@ -363,42 +176,6 @@ static int pooled_cap(void)
 }
 
 /* ==== 3. healing with the asynchronous API ==== */
-
-/* r is the one row of the table with its first n columns (a=1, b=2, c=three); clears r. */
-static bool heal_row(PGresult *r, int n)
-{
-	static const char *const names[] = { "a", "b", "c" };
-	static const char *const values[] = { "1", "2", "three" };
-	bool ok = pqt_status(r, PGRES_TUPLES_OK);
-
-	if (ok && (PQntuples(r) != 1 || PQnfields(r) != n)) {
-		fprintf(stderr, "  %d rows of %d fields, expected 1 of %d\n", PQntuples(r),
-			PQnfields(r), n);
-		ok = false;
-	}
-	for (int i = 0; ok && i < n; i++) {
-		ok = strcmp(PQfname(r, i), names[i]) == 0 && strcmp(PQgetvalue(r, 0, i), values[i]) == 0;
-		if (!ok)
-			fprintf(stderr, "  field %d is %s = '%s'\n", i, PQfname(r, i), PQgetvalue(r, 0, i));
-	}
-	PQclear(r);
-	return ok;
-}
-
-/* Runs before, the table's name, after (on c). */
-static bool exec_table(PGconn *c, const char *before, const char *table, const char *after)
-{
-	char sql[256];
-
-	snprintf(sql, sizeof(sql), "%s%s%s", before, table, after);
-	return pqt_exec_ok(c, sql);
-}
-
-static void quiet(void *arg, const char *message)
-{
-	(void)arg;
-	(void)message;
-}
 
 /* Async execution of s0 (PQsendQueryPrepared + PQisBusy loop). */
 static PGresult *aexec0(PGconn *c)
@@ -681,13 +458,13 @@ static int pooled_errors_pass_through(void)
 	CHECK(exec_is(t.app, false, "d", 2, 5), "d(2) on Y afterwards");
 
 	/* inside blocks, on server connections that lack it */
-	CHECK(clean_servers(&t), "both server connections forget everything");
+	CHECK(trio_clean_servers(&t), "both server connections forget everything");
 	CHECK(look_both(&t, ERR_MARKER, &x, &y) && x.total == 0 && y.total == 0, "both empty");
 	CHECK(aborted_block(t.app, false, false) == 0, "on Y: the block's first execution fails");
 	AT(&t, UNPINNED);
 	CHECK(aborted_block(t.app, true, false) == 0,
 	      "on X (async): the block's first execution fails");
-	CHECK(clean_servers(&t), "both server connections forget everything");
+	CHECK(trio_clean_servers(&t), "both server connections forget everything");
 	AT(&t, PINNED);
 	CHECK(aborted_block(t.app, true, true) == 0,
 	      "on Y (async): the block's second execution fails (made there)");

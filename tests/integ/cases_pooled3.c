@@ -8,26 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cases.h"
+#include "trio.h"
 
 static PGconn *open_pooled(void)
 {
 	setenv("PQSHIM_MODE", "pooled", 1);
 	unsetenv("PQSHIM_POOLED_THRESHOLD"); /* the default: 2 */
-	return pqt_connect_to("PQT_BOUNCER_DSN");
-}
-
-/* The same server connection, with the shim out of the way (see cases_pooled.c). */
-static PGconn *open_raw(void)
-{
-	char dsn[1024];
-	PGconn *c;
-
-	snprintf(dsn, sizeof(dsn), "%s pqshim_mode=off", getenv("PQT_BOUNCER_DSN"));
-	c = PQconnectdb(dsn);
-	if (PQstatus(c) == CONNECTION_OK)
-		return c;
-	PQfinish(c); /* no shim: libpq does not know the parameter */
 	return pqt_connect_to("PQT_BOUNCER_DSN");
 }
 
@@ -125,7 +111,7 @@ static int pooled_block_single_row(void)
 		PQclear(PQexecPrepared(c, "b", 0, NULL, NULL, NULL, 0));
 	}
 	{
-		PGconn *raw = open_raw();
+		PGconn *raw = connect_raw("PQT_BOUNCER_DSN");
 
 		CHECK(raw && pqt_exec_ok(raw, "DEALLOCATE ALL"), "the server connection forgets them");
 		PQfinish(raw);
