@@ -17,12 +17,11 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wfo
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ishim $(PG_CFLAGS)
 
-# pure modules: no libpq calls, unit-tested on their own
-CORE     := sqlscan stmt_table content names sha256 policy config pending conninfo elf_needed
-HOOKS    := real log stats registry pump bundle exec_op exec_route alloc_fault hook_prepare hook_stmt hook_sql hook_result hook_conn \
-            hook_dl
-CORE_O   := $(CORE:%=$(B)/shim/%.o)
-SHIM_O   := $(CORE_O) $(HOOKS:%=$(B)/shim/%.o)
+# the layers of shim/, lowest first (ARCHITECTURE.md); pure is unit-tested on its own
+LAYERS   := pure base real conn ops hooks
+SHIM_HDRS := $(wildcard include/*.h shim/*/*.h)
+CORE_O   := $(patsubst shim/%.c,$(B)/shim/%.o,$(wildcard shim/pure/*.c))
+SHIM_O   := $(patsubst shim/%.c,$(B)/shim/%.o,$(foreach l,$(LAYERS),$(wildcard shim/$(l)/*.c)))
 
 UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 INTEG_SRC := $(wildcard tests/integ/*.c)
@@ -35,7 +34,7 @@ EXTRA_TESTS :=
 
 all: $(B)/libpqshim.so
 
-$(B)/shim/%.o: shim/%.c $(wildcard shim/*.h include/*.h) Makefile
+$(B)/shim/%.o: shim/%.c $(SHIM_HDRS) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
@@ -43,7 +42,7 @@ $(B)/shim/%.o: shim/%.S Makefile
 	@mkdir -p $(@D)
 	$(CC) -c -o $@ $<
 
-SHIM_O += $(B)/shim/dl_tramp_x86_64.o
+SHIM_O += $(B)/shim/hooks/dl_tramp_x86_64.o
 
 $(B)/libpqshim.so: $(SHIM_O) shim/exports.map
 	$(CC) -shared -o $@ $(SHIM_O) -Wl,--version-script=shim/exports.map -Wl,-z,defs \

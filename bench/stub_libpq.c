@@ -1,7 +1,7 @@
 /*
  * A stub libpq for measuring the shim's own cost without a server: built as
  * build/bench/libpq.so.5 (soname libpq.so.5), it exports every libpq function
- * the shim resolves (shim/real_list.h: all REQ entries, and PQpipelineStatus)
+ * the shim resolves (shim/real/real_list.h: all REQ entries, and PQpipelineStatus)
  * plus what the drivers call, and answers each one instantly with a canned
  * result. Results are static objects: PQclear never frees anything.
  *

@@ -18,12 +18,11 @@ FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -Iinclude -Ishim $(PG_CFLAGS) -g -O1 \
                 -fno-sanitize-recover=undefined
 FUZZ_SECS    ?= 10
 FUZZ_LONG_SECS ?= 300
-FUZZ_HDRS    := $(wildcard shim/*.h include/*.h tests/fuzz/*.h) mk/fuzz.mk
+FUZZ_HDRS    := $(wildcard shim/*/*.h include/*.h tests/fuzz/*.h) mk/fuzz.mk
 
-FUZZ_SRC_fuzz_sqlscan  := shim/sqlscan.c
-FUZZ_SRC_fuzz_rewrite  := shim/sqlscan.c shim/policy.c shim/stmt_table.c shim/names.c shim/sha256.c \
-                          shim/config.c
-FUZZ_SRC_fuzz_conninfo := shim/conninfo.c shim/config.c
+FUZZ_SRC_fuzz_sqlscan  := shim/pure/sqlscan.c
+FUZZ_SRC_fuzz_rewrite  := $(addprefix shim/pure/,sqlscan.c policy.c stmt_table.c names.c sha256.c config.c)
+FUZZ_SRC_fuzz_conninfo := shim/pure/conninfo.c shim/pure/config.c
 FUZZ_TARGETS := fuzz_sqlscan fuzz_rewrite fuzz_conninfo
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FZ)/%)
 

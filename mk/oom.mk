@@ -7,7 +7,7 @@ EXTRA_TESTS += oom-test
 
 .PHONY: oom-test
 
-$(B)/faults/shim/%.o: shim/%.c $(wildcard shim/*.h include/*.h) Makefile mk/oom.mk
+$(B)/faults/shim/%.o: shim/%.c $(SHIM_HDRS) Makefile mk/oom.mk
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DPQSHIM_FAULTS -fPIC -fvisibility=hidden -c -o $@ $<
 

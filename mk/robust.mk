@@ -21,21 +21,21 @@ RB_BINS     := $(RB_CLIENTS:%=$(RB)/%) $(RB)/r_hello $(RB)/r_hello_static $(RB)/
 ASAN_FLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
 TSAN_FLAGS  := -O1 -g -fsanitize=thread
 # every object of libpqshim.so, rebuilt per sanitizer
-RB_SHIM_O   := $(if $(SHIM_O),$(SHIM_O),$(patsubst shim/%.c,$(B)/shim/%.o,$(wildcard shim/*.c)))
+RB_SHIM_O   := $(if $(SHIM_O),$(SHIM_O),$(patsubst shim/%.c,$(B)/shim/%.o,$(wildcard shim/*/*.c)))
 ASAN_SHIM_O := $(patsubst $(B)/shim/%,$(B)/asan/shim/%,$(RB_SHIM_O))
 # The shim's dlsym/dlopen hooks (hook_dl.c + dl_tramp_*.S) run inside the
 # sanitizer runtimes' own start-up (they look up mmap & co with
 # dlsym(RTLD_NEXT) before their shadow memory and thread state exist):
-# - ASan: hook_dl.c is compiled without instrumentation (instrumented, it
+# - ASan: hooks/hook_dl.c is compiled without instrumentation (instrumented, it
 #   faults on the not-yet-mapped shadow); everything else is checked;
 # - TSan: the hooks call pthread_once, which TSan intercepts, so any TSan
 #   program with them preloaded crashes at start-up (run.sh's noshim part
 #   shows it with the normal shim). The TSan shim is built without them; the
 #   dlsym/dlopen paths are not exercised by the thread and fork tests anyway.
 TSAN_SHIM_O := $(patsubst $(B)/shim/%,$(B)/tsan/shim/%,\
-               $(filter-out $(B)/shim/hook_dl.o $(B)/shim/dl_tramp_%.o,$(RB_SHIM_O)))
+               $(filter-out $(B)/shim/hooks/hook_dl.o $(B)/shim/hooks/dl_tramp_%.o,$(RB_SHIM_O)))
 ASAN_OBJ_FLAGS = $(ASAN_FLAGS)
-$(B)/asan/shim/hook_dl.o: ASAN_OBJ_FLAGS := -O1 -g
+$(B)/asan/shim/hooks/hook_dl.o: ASAN_OBJ_FLAGS := -O1 -g
 SAN_LINK    := -Wl,--version-script=shim/exports.map -ldl -lpthread
 ASAN_INTEG  := $(B)/asan/integ/pqtest $(B)/asan/integ/rtld_main $(B)/asan/integ/ext_local.so
 SAN_BINS    := $(B)/asan/libpqshim.so $(ASAN_INTEG) $(B)/asan/r_hello $(B)/asan/r_probe \
@@ -67,11 +67,11 @@ $(RB)/r_secure: tests/robust/r_secure.c $(B)/libcore.a mk/robust.mk
 
 # ---- sanitizer builds of the shim ----
 
-$(B)/asan/shim/%.o: shim/%.c $(wildcard shim/*.h include/*.h) mk/robust.mk
+$(B)/asan/shim/%.o: shim/%.c $(SHIM_HDRS) mk/robust.mk
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ASAN_OBJ_FLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
-$(B)/tsan/shim/%.o: shim/%.c $(wildcard shim/*.h include/*.h) mk/robust.mk
+$(B)/tsan/shim/%.o: shim/%.c $(SHIM_HDRS) mk/robust.mk
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(TSAN_FLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The man page man/pqshim.1: renders without a warning, has its sections, and
-# documents every environment variable of the shim's table (shim/config.c),
-# every connection-string parameter (shim/conninfo.c) and every option of the
+# documents every environment variable of the shim's table (shim/pure/config.c),
+# every connection-string parameter (shim/pure/conninfo.c) and every option of the
 # wrapper (scripts/pqshim), read from those files so that a new one cannot
 # go undocumented.
 set -euo pipefail
@@ -27,22 +27,22 @@ check_eq "sections" "" "${missing[*]}"
 # The ENVIRONMENT section, rendered: a variable is documented when it is the
 # tag of an entry (a line of its own, indented by 7).
 env_section=$(sed -n '/^ENVIRONMENT$/,/^EXAMPLES$/p' <<<"$rendered")
-vars=$(grep -oE '^[[:space:]]*\{ "[A-Za-z_][A-Za-z0-9_]*",' "$root/shim/config.c" |
+vars=$(grep -oE '^[[:space:]]*\{ "[A-Za-z_][A-Za-z0-9_]*",' "$root/shim/pure/config.c" |
     grep -oE '"[^"]+"' | tr -d '"')
 missing=()
-[[ -n $vars ]] || missing+=("(no variable found in shim/config.c)")
+[[ -n $vars ]] || missing+=("(no variable found in shim/pure/config.c)")
 for v in $vars; do
     grep -qE "^ {7}$v\$" <<<"$env_section" || missing+=("$v")
 done
-check_eq "ENVIRONMENT: every variable of shim/config.c ($(wc -w <<<"$vars") found)" "" "${missing[*]}"
+check_eq "ENVIRONMENT: every variable of shim/pure/config.c ($(wc -w <<<"$vars") found)" "" "${missing[*]}"
 
-params=$(grep -oE '\[K_[A-Z]+\] = "[a-z_]+"' "$root/shim/conninfo.c" | grep -oE '"[^"]+"' | tr -d '"')
+params=$(grep -oE '\[K_[A-Z]+\] = "[a-z_]+"' "$root/shim/pure/conninfo.c" | grep -oE '"[^"]+"' | tr -d '"')
 missing=()
-[[ -n $params ]] || missing+=("(no parameter found in shim/conninfo.c)")
+[[ -n $params ]] || missing+=("(no parameter found in shim/pure/conninfo.c)")
 for p in $params pgbouncer connection_limit pool_timeout; do
     grep -qE "^ {7}.*\\<$p\\>" <<<"$env_section" || missing+=("$p")
 done
-check_eq "ENVIRONMENT: every connection-string parameter of shim/conninfo.c" "" "${missing[*]}"
+check_eq "ENVIRONMENT: every connection-string parameter of shim/pure/conninfo.c" "" "${missing[*]}"
 
 opts=$(grep -oE '^[[:space:]]+(-[a-zA-Z] \| )?--[a-z][a-z-]*[)= |]' "$root/scripts/pqshim" |
     grep -oE -- '--[a-z][a-z-]*' | sort -u)

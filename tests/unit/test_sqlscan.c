@@ -1,5 +1,5 @@
 /*
- * Unit tests for shim/sqlscan.c (Check framework).
+ * Unit tests for shim/pure/sqlscan.c (Check framework).
  *
  * Most cases are rows of scan_rows[]: the SQL, the expected statement count
  * and the expected references, each given by the name the server would see,

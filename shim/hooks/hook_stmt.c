@@ -6,11 +6,11 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "bundle.h"
-#include "exec_op.h"
+#include "ops/bundle.h"
+#include "ops/exec_op.h"
 #include "hook.h"
-#include "log.h"
-#include "stats.h"
+#include "base/log.h"
+#include "base/stats.h"
 
 int hook_track_pass(struct conn_state *cs, bool pipeline, int sent)
 {

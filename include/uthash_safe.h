@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "guard.h"
+#include "hot_tls.h"
 
 extern HOT_TLS bool uthash_oom;
 

@@ -1,9 +1,9 @@
 /* Several commands under one Sync, one result for the app; see bundle.h. */
 #include "bundle.h"
-#include "guard.h"
-#include "log.h"
+#include "real/guard.h"
+#include "base/log.h"
 #include "pump.h"
-#include "real.h"
+#include "real/real.h"
 
 bool bundle_begin(struct bundle *b, struct conn_state *cs)
 {

@@ -31,7 +31,7 @@
 #ifndef PQSHIM_EXEC_OP_H
 #define PQSHIM_EXEC_OP_H
 
-#include "hook.h"
+#include "hooks/hook.h"
 
 enum exec_stage { EXEC_NAME, EXEC_CREATE, EXEC_HEAL, EXEC_UNNAMED, EXEC_LOOKUP };
 

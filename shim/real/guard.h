@@ -8,12 +8,7 @@
 #ifndef PQSHIM_GUARD_H
 #define PQSHIM_GUARD_H
 
-/*
- * The small per-thread variables read on every call use the initial-exec TLS
- * model: no call into ld.so per access. A preloaded library's TLS is static;
- * they are small enough for the surplus glibc keeps if the shim is dlopen'ed.
- */
-#define HOT_TLS __thread __attribute__((tls_model("initial-exec")))
+#include "hot_tls.h"
 
 extern HOT_TLS unsigned guard_depth;
 

@@ -7,11 +7,11 @@
 #ifndef PQSHIM_HOOK_H
 #define PQSHIM_HOOK_H
 
-#include "compat.h"
-#include "conn.h"
-#include "guard.h"
-#include "pump.h"
-#include "real.h"
+#include "real/compat.h"
+#include "conn/conn.h"
+#include "real/guard.h"
+#include "ops/pump.h"
+#include "real/real.h"
 
 #define PQSHIM_EXPORT __attribute__((visibility("default")))
 

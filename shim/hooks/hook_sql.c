@@ -11,10 +11,10 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "bundle.h"
+#include "ops/bundle.h"
 #include "hook.h"
-#include "log.h"
-#include "stats.h"
+#include "base/log.h"
+#include "base/stats.h"
 
 static bool std_strings(PGconn *conn)
 {

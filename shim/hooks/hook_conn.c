@@ -9,7 +9,7 @@
 
 #include "conninfo.h"
 #include "hook.h"
-#include "log.h"
+#include "base/log.h"
 
 /* A PGconn fresh from libpq: whatever was known at that address is stale. */
 static PGconn *fresh(PGconn *conn, const struct conninfo_opts *o)

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
-#include "guard.h"
+#include "hot_tls.h"
 #include "log.h"
 #include "stats.h"
 

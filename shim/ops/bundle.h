@@ -14,7 +14,7 @@
 #ifndef PQSHIM_BUNDLE_H
 #define PQSHIM_BUNDLE_H
 
-#include "conn.h"
+#include "conn/conn.h"
 
 struct bundle {
 	struct conn_state *cs;

@@ -1,7 +1,7 @@
 /* Reading results: PQgetResult, PQisBusy, and the pipeline's sync points. */
-#include "exec_op.h"
+#include "ops/exec_op.h"
 #include "hook.h"
-#include "log.h"
+#include "base/log.h"
 
 static struct conn_state *pumped(PGconn *conn)
 {

@@ -2,8 +2,8 @@
 #include <string.h>
 
 #include "hook.h"
-#include "log.h"
-#include "stats.h"
+#include "base/log.h"
+#include "base/stats.h"
 
 /* A re-prepare can be answered without the server only where libpq would send it. */
 static bool can_answer_locally(PGconn *conn)

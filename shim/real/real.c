@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "log.h"
+#include "base/log.h"
 #include "guard.h"
 #include "real.h"
 

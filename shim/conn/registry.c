@@ -7,11 +7,11 @@
 
 #include "alloc.h"
 #include "conn.h"
-#include "guard.h"
-#include "log.h"
-#include "stats.h"
+#include "real/guard.h"
+#include "base/log.h"
+#include "base/stats.h"
 #include "names.h"
-#include "real.h"
+#include "real/real.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct conn_state *map;

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "guard.h"
+#include "hot_tls.h"
 #include "names.h"
 #include "stmt_table.h"
 #include "uthash_safe.h"

@@ -2,12 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "guard.h"
+#include "real/guard.h"
 #include "exec_op.h"
-#include "log.h"
+#include "base/log.h"
 #include "pump.h"
-#include "real.h"
-#include "stats.h"
+#include "real/real.h"
+#include "base/stats.h"
 
 void pump_clear_result(PGresult *r)
 {

@@ -13,7 +13,7 @@
 #ifndef PQSHIM_PUMP_H
 #define PQSHIM_PUMP_H
 
-#include "conn.h"
+#include "conn/conn.h"
 
 #define SQLSTATE_DUPLICATE_PSTATEMENT "42P05"
 #define SQLSTATE_UNDEFINED_PSTATEMENT "26000"

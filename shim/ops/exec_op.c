@@ -4,8 +4,8 @@
 
 #include "alloc.h"
 #include "exec_op.h"
-#include "log.h"
-#include "stats.h"
+#include "base/log.h"
+#include "base/stats.h"
 
 #define SQLSTATE_PLAN_CHANGED "0A000"
 

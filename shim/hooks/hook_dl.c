@@ -16,10 +16,10 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "compat.h"
+#include "real/compat.h"
 #include "elf_needed.h"
-#include "log.h"
-#include "real.h"
+#include "base/log.h"
+#include "real/real.h"
 
 /* read by the stubs */
 void *pqshim_real_dlsym;
