@@ -27,7 +27,7 @@ UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/te
 INTEG_SRC := $(wildcard tests/integ/*.c)
 INTEG    := $(B)/tests/integ/pqtest
 
-.PHONY: all test unit integ check-exports install uninstall demo clean deps
+.PHONY: all test unit integ check-exports check-layers install uninstall demo clean deps
 
 # Fragments add their own targets; EXTRA_TESTS names targets `make test` runs too.
 EXTRA_TESTS :=
@@ -74,6 +74,10 @@ deps:
 check-exports: $(B)/libpqshim.so
 	@scripts/check-exports.sh $(B)/libpqshim.so
 
+# no include points to a layer above, no circle between files of shim/
+check-layers:
+	@python3 scripts/check-layers.py
+
 unit: $(UNIT) $(B)/tests/integ/ext_local.so
 	@scripts/run-unit.sh $(UNIT)
 
@@ -98,7 +102,7 @@ integ: all $(INTEG) $(B)/tests/integ/ext_local.so $(B)/tests/integ/rtld_main $(D
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory check-exports unit integ $(EXTRA_TESTS)
+	@$(MAKE) --no-print-directory check-layers check-exports unit integ $(EXTRA_TESTS)
 
 $(B)/demo/reprepare: tests/demo/reprepare.c
 	@mkdir -p $(@D)

@@ -67,6 +67,8 @@ void names_reseed(void);
 
 /* Length of name as the server keeps it (at most STMT_NAME_MAX bytes). */
 size_t names_server_len(const char *name);
+/* Copies name as the server keeps it (its first STMT_NAME_MAX bytes) into out, NUL-terminated. */
+void names_copy_server(char out[STMT_NAME_MAX + 1], const char *name);
 
 #define NAMES_CONTENT_PREFIX "_pqsh_"
 #define NAMES_CONTENT_LEN 38 /* 6 + 32 hex digits */

@@ -7,8 +7,11 @@
  * result time (record, rename, retry, hide); inside pipeline mode every
  * command the app sends is queued, so results stay matched to their commands.
  *
- * Invariants: ops are freed only by pending_pop / pending_clear; an op owns
- * its copies (query, types, plan, held result).
+ * Invariants: an op that is not queued yet belongs to its maker, who frees it
+ * with op_free if it is never sent; once pushed, only pending_pop and
+ * pending_clear free it. An op owns its copies (query, types, plan, held
+ * results, parameters). Pure: no libpq calls (results are freed through the
+ * caller's clear_result).
  */
 #ifndef PQSHIM_PENDING_H
 #define PQSHIM_PENDING_H
@@ -16,7 +19,9 @@
 #include <stdbool.h>
 #include <libpq-fe.h>
 
-#include "policy.h"
+#include "params.h"
+
+#include "sql_plan.h"
 
 enum op_kind {
 	OP_PASS,    /* the app's own command, delivered as is (pipeline position) */
@@ -43,13 +48,8 @@ struct op_exec {
 	const char *text;
 	int nparams;
 	const Oid *types;
-	/* the app's parameters: borrowed for a synchronous call, else copies in `owned` */
-	int n;
-	const char *const *values;
-	const int *lengths;
-	const int *formats;
-	int result_format;
-	void *owned;
+	/* the app's parameters: borrowed for a synchronous call, else a copy (p.owned) */
+	struct params p;
 };
 
 struct op {

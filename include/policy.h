@@ -1,6 +1,7 @@
 /*
- * Decisions, as pure functions of the statement table and the call: no
- * libpq, no I/O, no logging. Hooks ask, then act through the real libpq.
+ * Decisions for protocol prepares and for the names an app's calls refer to
+ * (execute, describe, close), as pure functions of the statement table and
+ * the call: no libpq, no I/O, no logging. SQL text is sql_plan.h's.
  *
  * Invariants:
  * - A plan never names a statement the table says is someone else's.
@@ -18,7 +19,6 @@
 
 #include "config.h"
 #include "names.h"
-#include "sqlscan.h"
 #include "stmt_table.h"
 
 #define SERVER_NAME_BUF (STMT_NAME_MAX + 1)
@@ -85,12 +85,13 @@ struct stmt_sql {
  * execute in dedupe mode, sql (when not NULL) gets the statement's text when
  * that text itself names prepared statements (PDO prepares "EXECUTE q(3)",
  * psycopg 3 a "PREPARE"): it must run as SQL, so names map when it runs.
+ * entry (when not NULL) gets the table's entry for the name, or NULL.
  * One table lookup either way; whether a text names statements is worked
  * out once per statement.
  */
 const char *policy_map_name(struct stmt_table *t, enum shim_mode mode, const char *name,
 			    const struct prep_inflight *inflight, char buf[SERVER_NAME_BUF],
-			    struct stmt_sql *sql);
+			    struct stmt_sql *sql, struct stmt **entry);
 
 /*
  * Unnamed mode: the text recorded for an app's statement name (inflight
@@ -99,62 +100,5 @@ const char *policy_map_name(struct stmt_table *t, enum shim_mode mode, const cha
  */
 bool policy_unnamed_text(const struct stmt_table *t, const char *name,
 			 const struct prep_inflight *inflight, struct prep_inflight *out);
-
-/* What a SQL statement's command tag must be for its effect to apply. */
-enum sql_fx_kind {
-	FX_PREPARE,        /* tag PREPARE: record key -> server */
-	FX_DEALLOCATE,     /* tag DEALLOCATE: drop key (or release server) */
-	FX_DEALLOCATE_ALL, /* tag DEALLOCATE ALL: clear */
-	FX_DISCARD_ALL,    /* tag DISCARD ALL: clear */
-};
-
-struct sql_fx {
-	enum sql_fx_kind kind;
-	bool hide;       /* a statement the shim added: its result is not the app's */
-	bool no_effect;  /* a statement the shim added only for its result's shape */
-	bool known;      /* FX_DEALLOCATE: key is an app name in the table */
-	char key[SERVER_NAME_BUF];
-	char server[SERVER_NAME_BUF];
-	char *body;      /* FX_PREPARE: text after the name, owned */
-	size_t body_len;
-};
-
-#define SQL_MAX_FX (2 * SQL_MAX_REFS)
-
-struct sql_plan {
-	char *text;      /* rewritten text (malloc'd), or NULL: send the app's text */
-	size_t len;
-	int n_fx;
-	struct sql_fx fx[SQL_MAX_FX];
-	bool retry_on_dup;      /* one PREPARE statement, may retry under a new name */
-	bool untracked;         /* too many references or no memory: passed through as is */
-	bool unsafe;            /* ...and as written it would reach a statement the app's
-				   name no longer means: the call must fail instead */
-	/*
-	 * Extended protocol (one statement per message): bundle_hidden is sent
-	 * first, under the same Sync, and its result is not the app's. Used for
-	 * a DEALLOCATE of a name unnamed mode recorded (a throwaway PREPARE
-	 * first) and an identical re-PREPARE (DEALLOCATE of the old one first).
-	 */
-	bool bundle;
-	char bundle_hidden[SERVER_NAME_BUF * 2 + 32];
-	size_t name_off, name_len; /* its name token in the app's text, for the retry */
-};
-
-/*
- * SQL text (PQexec, PQsendQuery, PQexecParams, PQsendQueryParams). Returns
- * false when the text passes through untouched (out->untracked: because it
- * could not be planned, more references than fit or no memory); true with a
- * plan to send and effects to apply as results arrive. simple: sent with the
- * simple query protocol (several statements allowed); idle as above.
- */
-bool policy_sql(const struct stmt_table *t, enum shim_mode mode, const char *sql, bool std_strings,
-		bool simple, bool idle, struct sql_plan *out);
-
-/* Builds the retried text (PREPARE under server_name) for plan's one statement. */
-char *policy_sql_retry_text(const struct sql_plan *plan, const char *sql, const char *server_name,
-			    size_t *len);
-
-void sql_plan_release(struct sql_plan *plan);
 
 #endif

@@ -21,7 +21,7 @@ FUZZ_LONG_SECS ?= 300
 FUZZ_HDRS    := $(wildcard shim/*/*.h include/*.h tests/fuzz/*.h) mk/fuzz.mk
 
 FUZZ_SRC_fuzz_sqlscan  := shim/pure/sqlscan.c
-FUZZ_SRC_fuzz_rewrite  := $(addprefix shim/pure/,sqlscan.c policy.c stmt_table.c names.c sha256.c config.c)
+FUZZ_SRC_fuzz_rewrite  := $(addprefix shim/pure/,sqlscan.c policy.c sql_plan.c stmt_table.c names.c sha256.c config.c)
 FUZZ_SRC_fuzz_conninfo := shim/pure/conninfo.c shim/pure/config.c
 FUZZ_TARGETS := fuzz_sqlscan fuzz_rewrite fuzz_conninfo
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FZ)/%)

@@ -21,6 +21,7 @@ packages=(
     check
     postgresql-15
     pgbouncer
+    python3
     "$@"
 )
 

@@ -10,20 +10,27 @@
 #include <stdbool.h>
 #include "config.h"
 
-/* Things logged at most once per process. */
+/* Things logged at most once per process: one id per message. */
 enum log_once_id {
-	LOG_ONCE_NO_LIBPQ,
-	LOG_ONCE_NO_MEMORY,
-	LOG_ONCE_IN_BLOCK_HINT,
-	LOG_ONCE_QUEUE_LOST,
-	LOG_ONCE_SQL_OVERFLOW,
-	LOG_ONCE_ACTIVE,
-	LOG_ONCE_DLSYM,
-	LOG_ONCE_DEEPBIND,
-	LOG_ONCE_AUTO_SWITCH,
-	LOG_ONCE_BUSY,
+	LOG_ONCE_NO_LIBPQ,          /* no loaded libpq found */
+	LOG_ONCE_NO_MEMORY_PASS,    /* out of memory: a call passed through untouched */
+	LOG_ONCE_NO_MEMORY_RECORD,  /* out of memory: a statement not recorded */
+	LOG_ONCE_NO_MEMORY_TRACK,   /* out of memory: pipeline results not tracked */
+	LOG_ONCE_IN_BLOCK_HINT,     /* a 42P05 inside a block, passed to the app */
+	LOG_ONCE_QUEUE_LOST,        /* results no longer match the commands sent */
+	LOG_ONCE_PIPELINE_LEAVE,    /* the shim's own pipeline could not be left */
+	LOG_ONCE_SINGLE_ROW_AGAIN,  /* single-row mode could not be asked again for a retry */
+	LOG_ONCE_BLOCK_MISSING,     /* a block's server connection lacked a statement it was said to have */
+	LOG_ONCE_SQL_OVERFLOW,      /* a SQL text with too many references passed untracked */
+	LOG_ONCE_ACTIVE,            /* the shim is active, in which mode */
+	LOG_ONCE_DLSYM,             /* dlsym(handle) answered with the shim's functions */
+	LOG_ONCE_DEEPBIND,          /* RTLD_DEEPBIND dropped for a libpq user */
+	LOG_ONCE_AUTO_SWITCH,       /* auto mode saw a transaction pooler */
+	LOG_ONCE_BUSY,              /* a command refused while the shim's pipeline runs */
 	LOG_ONCE_COUNT
 };
+
+_Static_assert(LOG_ONCE_COUNT <= 32, "the once-bits fit one atomic word");
 
 bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

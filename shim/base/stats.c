@@ -64,11 +64,6 @@ void stats_sum(unsigned long long out[ST_COUNT])
 	pthread_mutex_unlock(&lock);
 }
 
-const char *stats_name(enum stat_id id)
-{
-	return (unsigned)id < ST_COUNT ? names[id] : "?";
-}
-
 /* path with %p replaced by the pid, so processes of one app do not overwrite each other */
 static void expand_path(const char *in, char *out, size_t size)
 {

@@ -27,6 +27,5 @@ void stats_add(enum stat_id id);
 
 /* Sums every thread's counts (for tests and the exit report). */
 void stats_sum(unsigned long long out[ST_COUNT]);
-const char *stats_name(enum stat_id id);
 
 #endif

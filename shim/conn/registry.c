@@ -1,17 +1,13 @@
-/* PGconn* -> connection state; see conn.h for the locking rules. */
+/* PGconn* -> connection state; see registry.h for the locking rules. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "alloc.h"
-#include "conn.h"
-#include "real/guard.h"
 #include "base/log.h"
-#include "base/stats.h"
+#include "hot_tls.h"
 #include "names.h"
-#include "real/real.h"
+#include "registry.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct conn_state *map;
@@ -29,60 +25,6 @@ static HOT_TLS struct cache_slot {
 static inline struct cache_slot *slot_for(PGconn *conn)
 {
 	return &cache[((uintptr_t)conn * 0x9E3779B97F4A7C15ull) >> (64 - CACHE_BITS)];
-}
-
-static void clear_result(PGresult *r)
-{
-	CALL_REAL_VOID(real.PQclear(r));
-}
-
-void conn_state_reset(struct conn_state *cs)
-{
-	stmt_table_clear(&cs->stmts);
-	content_table_clear(&cs->contents);
-	pending_clear(&cs->q, clear_result);
-	if (cs->has_stash && cs->stash)
-		clear_result(cs->stash);
-	cs->stash = NULL;
-	cs->has_stash = false;
-	if (cs->bundle_error)
-		clear_result(cs->bundle_error);
-	cs->bundle_error = NULL;
-	cs->private_pipeline = false;
-	cs->block_known = false;
-	conn_keep_error(cs, NULL);
-}
-
-void conn_keep_error(struct conn_state *cs, const char *msg)
-{
-	size_t n;
-
-	free(cs->err_msg);
-	cs->err_msg = NULL;
-	if (msg && (n = strlen(msg)) > 0 && (cs->err_msg = shim_malloc(n + 1)))
-		memcpy(cs->err_msg, msg, n + 1);
-}
-
-void conn_set_mode(struct conn_state *cs, enum shim_mode mode)
-{
-	cs->auto_pooled = mode == MODE_AUTO;
-	cs->mode = mode == MODE_AUTO ? MODE_DEDUPE : mode;
-}
-
-void conn_switch_pooled(struct conn_state *cs, const char *evidence, const char *name)
-{
-	if (!cs->auto_pooled)
-		return;
-	cs->auto_pooled = false;
-	cs->mode = MODE_POOLED;
-	stmt_table_make_virtual(&cs->stmts);
-	stats_add(ST_SWITCHED);
-	log_once(LOG_ONCE_AUTO_SWITCH, LOG_WARN,
-		 "auto mode: a transaction pooler shares this connection's server connections "
-		 "(%s for statement \"%.63s\"); pooled mode from now on (logged once per process)",
-		 evidence, name);
-	log_msg(LOG_DEBUG, "auto mode: connection %p now in pooled mode (%s for \"%.63s\")",
-		(void *)cs->conn, evidence, name);
 }
 
 /* fork: the child gets the map in a consistent state and new generated names */
@@ -116,6 +58,26 @@ static struct conn_state *find_locked(PGconn *conn)
 	return cs;
 }
 
+/* A new state for conn in the map (the lock held); NULL on no memory. */
+static struct conn_state *add_locked(PGconn *conn)
+{
+	struct conn_state *cs = conn_new(conn);
+
+	if (cs && !UTHASH_ADD_OK(HASH_ADD_PTR(map, conn, cs))) {
+		conn_free(cs);
+		cs = NULL;
+	}
+	if (!cs) {
+		log_once(LOG_ONCE_NO_MEMORY_PASS, LOG_WARN,
+			 "out of memory: passing calls through untouched");
+		return NULL;
+	}
+	atomic_fetch_add_explicit(&epoch, 1, memory_order_release);
+	log_once(LOG_ONCE_ACTIVE, LOG_INFO, "active; %s mode (%s)", config_mode_name(cs->mode),
+		 config_get()->mode_source);
+	return cs;
+}
+
 static struct conn_state *lookup(PGconn *conn, bool create)
 {
 	unsigned long e = atomic_load_explicit(&epoch, memory_order_acquire);
@@ -127,27 +89,8 @@ static struct conn_state *lookup(PGconn *conn, bool create)
 	pthread_once(&atfork_once, install_atfork);
 	pthread_mutex_lock(&lock);
 	cs = find_locked(conn);
-	if (!cs && create) {
-		cs = shim_calloc(1, sizeof(*cs));
-		if (cs) {
-			cs->conn = conn;
-			conn_set_mode(cs, config_get()->mode);
-			stmt_table_init(&cs->stmts);
-			content_table_init(&cs->contents);
-			if (!UTHASH_ADD_OK(HASH_ADD_PTR(map, conn, cs))) {
-				free(cs);
-				cs = NULL;
-			} else {
-				atomic_fetch_add_explicit(&epoch, 1, memory_order_release);
-			}
-		}
-		if (!cs)
-			log_once(LOG_ONCE_NO_MEMORY, LOG_WARN,
-				 "out of memory: passing calls through untouched");
-		else
-			log_once(LOG_ONCE_ACTIVE, LOG_INFO, "active; %s mode (%s)",
-				 config_mode_name(cs->mode), config_get()->mode_source);
-	}
+	if (!cs && create)
+		cs = add_locked(conn);
 	c->conn = conn;
 	c->state = cs;
 	c->epoch = atomic_load_explicit(&epoch, memory_order_relaxed);
@@ -170,7 +113,7 @@ void registry_new_session(PGconn *conn)
 	struct conn_state *cs = registry_find(conn);
 
 	if (cs)
-		conn_state_reset(cs);
+		conn_reset(cs);
 }
 
 void registry_drop(PGconn *conn)
@@ -186,8 +129,6 @@ void registry_drop(PGconn *conn)
 		atomic_fetch_add_explicit(&epoch, 1, memory_order_release);
 	}
 	pthread_mutex_unlock(&lock);
-	if (cs) {
-		conn_state_reset(cs);
-		free(cs);
-	}
+	if (cs)
+		conn_free(cs);
 }

@@ -18,7 +18,7 @@ static PGconn *fresh(PGconn *conn, const struct conninfo_opts *o)
 
 	if (!conn || guard_active() || !(cs = registry_get(conn)))
 		return conn;
-	conn_state_reset(cs);
+	conn_reset(cs);
 	if (o->mode_set) {
 		conn_set_mode(cs, o->mode);
 		log_msg(LOG_INFO, "connection in %s mode (connection string parameter %s)",

@@ -59,10 +59,8 @@ struct replaced {
 
 static const struct replaced replaced[] = {
 #define REPLACED(ret, name, params, args) { #name, offsetof(struct real_libpq, name) },
-#define NOT_REPLACED(ret, name, params, args)
 	REAL_FUNCS(REPLACED, REPLACED)
 #undef REPLACED
-#undef NOT_REPLACED
 };
 
 /* Our exported definition of name, when we export one (found like the app would). */

@@ -69,6 +69,14 @@ size_t names_server_len(const char *name)
 	return strnlen(name, STMT_NAME_MAX);
 }
 
+void names_copy_server(char out[STMT_NAME_MAX + 1], const char *name)
+{
+	size_t len = names_server_len(name);
+
+	memcpy(out, name, len);
+	out[len] = '\0';
+}
+
 _Static_assert(NAMES_CONTENT_LEN == sizeof(NAMES_CONTENT_PREFIX) - 1 + 32, "prefix + 32 hex digits");
 _Static_assert(NAMES_CONTENT_LEN <= STMT_NAME_MAX, "a content name is never truncated");
 

@@ -47,7 +47,7 @@ void op_free(struct op *op, void (*clear_result)(PGresult *))
 	free(op->sql);
 	if (op->x.hidden_err && clear_result)
 		clear_result(op->x.hidden_err);
-	free(op->x.owned);
+	params_release(&op->x.p);
 	free(op);
 }
 

@@ -33,4 +33,10 @@ static inline bool real_ready(void)
 /* True on the thread that is looking for libpq right now (its dlsym calls are its own). */
 bool real_resolving(void);
 
+/* libpq is in pipeline mode on conn (the app's or the shim's own pipeline). */
+static inline bool real_in_pipeline(const PGconn *conn)
+{
+	return real.PQpipelineStatus && real.PQpipelineStatus(conn) != PQ_PIPELINE_OFF;
+}
+
 #endif

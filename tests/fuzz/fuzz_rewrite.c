@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: policy_sql() (MODE_DEDUPE and MODE_UNNAMED) over a
+ * libFuzzer target: sql_plan_make() (MODE_DEDUPE and MODE_UNNAMED) over a
  * small statement table and arbitrary SQL text.
  *
  * Input: byte 0 = flags (std_strings, simple, idle), byte 1..2 = table
@@ -29,6 +29,7 @@
 
 #include "names.h"
 #include "policy.h"
+#include "sql_plan.h"
 #include "sqlscan.h"
 #include "stmt_table.h"
 
@@ -260,7 +261,7 @@ static void run(const char *sql, enum shim_mode mode, bool std, bool simple, boo
 
 	setup_table(&t, b1, b2, mode);
 	memset(&plan, 0, sizeof(plan));
-	r = policy_sql(&t, mode, sql, std, simple, idle, &plan);
+	r = sql_plan_make(&t, mode, sql, std, simple, idle, &plan);
 	if (!r) {
 		CHECK(plan.text == NULL && plan.n_fx == 0, "false with a text or effects");
 	}

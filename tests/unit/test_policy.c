@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "policy.h"
+#include "sql_plan.h"
 
 static struct stmt_table t;
 static struct sql_plan plan;
@@ -89,43 +90,43 @@ START_TEST(map_names)
 	char buf[SERVER_NAME_BUF], longname[100];
 
 	stmt_table_put(&t, "s0", "_pqs_x_1", STMT_PROTOCOL, "q", 1, 0, NULL);
-	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "s0", NULL, buf, NULL), "_pqs_x_1");
-	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "other", NULL, buf, NULL), "other");
-	ck_assert_str_eq(policy_map_name(&t, MODE_OFF, "s0", NULL, buf, NULL), "s0");
-	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "", NULL, buf, NULL), "");
+	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "s0", NULL, buf, NULL, NULL), "_pqs_x_1");
+	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "other", NULL, buf, NULL, NULL), "other");
+	ck_assert_str_eq(policy_map_name(&t, MODE_OFF, "s0", NULL, buf, NULL, NULL), "s0");
+	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "", NULL, buf, NULL, NULL), "");
 	/* unknown names go as written, unless a Describe of them would drop the connection */
 	memset(longname, 'm', 99);
 	longname[99] = '\0';
-	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, longname, NULL, buf, NULL), longname);
+	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, longname, NULL, buf, NULL, NULL), longname);
 	{
 		static char huge[NAME_DROPS_CONNECTION + 10];
 
 		memset(huge, 'h', sizeof(huge) - 1);
-		ck_assert_uint_eq(strlen(policy_map_name(&t, MODE_DEDUPE, huge, NULL, buf, NULL)), 63);
+		ck_assert_uint_eq(strlen(policy_map_name(&t, MODE_DEDUPE, huge, NULL, buf, NULL, NULL)), 63);
 		memcpy(huge + 62, "\xc3\xa9", 2); /* a character across the 63-byte cut */
-		ck_assert_uint_eq(strlen(policy_map_name(&t, MODE_DEDUPE, huge, NULL, buf, NULL)), 62);
+		ck_assert_uint_eq(strlen(policy_map_name(&t, MODE_DEDUPE, huge, NULL, buf, NULL, NULL)), 62);
 	}
 	/* the app gave s1 up (renamed, then deallocated): its old text must stay out of reach */
 	stmt_table_put(&t, "s1", "s1", STMT_PROTOCOL, "a", 1, 0, NULL);
 	stmt_table_put(&t, "s1", "_pqs_x_2", STMT_PROTOCOL, "b", 1, 0, NULL);
 	stmt_table_remove(&t, "s1");
-	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "s1", NULL, buf, NULL), NAMES_GONE);
+	ck_assert_str_eq(policy_map_name(&t, MODE_DEDUPE, "s1", NULL, buf, NULL, NULL), NAMES_GONE);
 }
 END_TEST
 
 static const char *planned(const char *sql)
 {
 	sql_plan_release(&plan);
-	ck_assert(policy_sql(&t, MODE_DEDUPE, sql, true, true, true, &plan));
+	ck_assert(sql_plan_make(&t, MODE_DEDUPE, sql, true, true, true, &plan));
 	return plan.text ? plan.text : sql;
 }
 
 START_TEST(sql_untouched)
 {
-	ck_assert(!policy_sql(&t, MODE_DEDUPE, "select 1", true, true, true, &plan));
-	ck_assert(!policy_sql(&t, MODE_DEDUPE, "select 'PREPARE x AS y'", true, true, true, &plan));
+	ck_assert(!sql_plan_make(&t, MODE_DEDUPE, "select 1", true, true, true, &plan));
+	ck_assert(!sql_plan_make(&t, MODE_DEDUPE, "select 'PREPARE x AS y'", true, true, true, &plan));
 	ck_assert(!plan.untracked);
-	ck_assert(!policy_sql(&t, MODE_OFF, "PREPARE x AS select 1", true, true, true, &plan));
+	ck_assert(!sql_plan_make(&t, MODE_OFF, "PREPARE x AS select 1", true, true, true, &plan));
 }
 END_TEST
 
@@ -166,7 +167,7 @@ START_TEST(sql_identical_in_extended_protocol_passes)
 {
 	stmt_table_put(&t, "s", "s", STMT_SQL, " AS select 1", 12, 0, NULL);
 	sql_plan_release(&plan);
-	ck_assert(policy_sql(&t, MODE_DEDUPE, "PREPARE s AS select 1", true, false, true, &plan));
+	ck_assert(sql_plan_make(&t, MODE_DEDUPE, "PREPARE s AS select 1", true, false, true, &plan));
 	/* one statement per message: its DEALLOCATE goes first, under the same Sync */
 	ck_assert(plan.bundle);
 	ck_assert_str_eq(plan.bundle_hidden, "DEALLOCATE \"s\"");
@@ -175,7 +176,7 @@ START_TEST(sql_identical_in_extended_protocol_passes)
 	ck_assert_str_eq(plan.fx[0].server, "s");
 	/* a second statement in the text: renamed instead */
 	sql_plan_release(&plan);
-	ck_assert(policy_sql(&t, MODE_DEDUPE, "PREPARE s AS select 1; select 2", true, false, true,
+	ck_assert(sql_plan_make(&t, MODE_DEDUPE, "PREPARE s AS select 1; select 2", true, false, true,
 			     &plan));
 	ck_assert(!plan.bundle);
 	ck_assert(names_is_generated(plan.fx[0].server));
@@ -186,7 +187,7 @@ START_TEST(unnamed_deallocate_of_recorded_name)
 {
 	stmt_table_put(&t, "_pg3_0", NULL, STMT_PROTOCOL, "select 1", 8, 0, NULL);
 	sql_plan_release(&plan);
-	ck_assert(policy_sql(&t, MODE_UNNAMED, "DEALLOCATE _pg3_0", true, false, true, &plan));
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, "DEALLOCATE _pg3_0", true, false, true, &plan));
 	ck_assert(plan.bundle);
 	ck_assert_ptr_nonnull(strstr(plan.bundle_hidden, "PREPARE _pqs_"));
 	ck_assert_ptr_nonnull(plan.text);
@@ -194,13 +195,13 @@ START_TEST(unnamed_deallocate_of_recorded_name)
 	ck_assert_int_eq(plan.n_fx, 1);
 	ck_assert(plan.fx[0].known);
 	sql_plan_release(&plan);
-	ck_assert(policy_sql(&t, MODE_UNNAMED, "DEALLOCATE _pg3_0", true, true, true, &plan));
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, "DEALLOCATE _pg3_0", true, true, true, &plan));
 	ck_assert(!plan.bundle);
 	ck_assert_ptr_nonnull(strstr(plan.text, "AS SELECT; DEALLOCATE \"_pqs_"));
 	ck_assert(plan.fx[0].hide && plan.fx[0].no_effect);
 	/* not recorded: the server answers */
 	sql_plan_release(&plan);
-	ck_assert(!policy_sql(&t, MODE_UNNAMED, "DEALLOCATE other", true, true, true, &plan));
+	ck_assert(!sql_plan_make(&t, MODE_UNNAMED, "DEALLOCATE other", true, true, true, &plan));
 }
 END_TEST
 
@@ -330,7 +331,7 @@ START_TEST(pooled_prepare_records_text)
 			 PREP_UNNAMED);
 	sql_plan_release(&plan);
 	stmt_table_put(&t, "q", NULL, STMT_PROTOCOL, "select 1", 8, 0, NULL);
-	ck_assert(policy_sql(&t, MODE_POOLED, "DEALLOCATE q", true, false, true, &plan));
+	ck_assert(sql_plan_make(&t, MODE_POOLED, "DEALLOCATE q", true, false, true, &plan));
 	ck_assert(plan.bundle && plan.fx[0].known); /* the server never had "q": a throwaway first */
 }
 END_TEST

@@ -1,13 +1,49 @@
-/* Executions by name with invisible retries; the stages are in exec_op.h. */
+/* Executions by name with invisible retries; the stages are in exec.h. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "exec_op.h"
 #include "base/log.h"
 #include "base/stats.h"
+#include "bundle.h"
+#include "conn/stmts.h"
+#include "exec.h"
+#include "real/guard.h"
+#include "real/real.h"
+#include "real/result.h"
+#include "track.h"
 
-#define SQLSTATE_PLAN_CHANGED "0A000"
+static enum route_txn txn_of(PGconn *conn)
+{
+	switch (real.PQtransactionStatus(conn)) {
+	case PQTRANS_IDLE:
+		return ROUTE_TXN_IDLE;
+	case PQTRANS_INTRANS:
+		return ROUTE_TXN_BLOCK;
+	default:
+		return ROUTE_TXN_OTHER;
+	}
+}
+
+void exec_decide(struct conn_state *cs, const char *name, bool sync, struct route *out)
+{
+	struct route_facts f = { .mode = cs->mode, .auto_watch = cs->auto_pooled, .sync = sync };
+	struct prep_inflight in;
+
+	/* a blocking call in dedupe mode needs neither (the cheap way: asked after a failure) */
+	if (!sync || cs->mode != MODE_DEDUPE || cs->q.head)
+		f.pipeline = real_in_pipeline(cs->conn);
+	if (cs->mode == MODE_POOLED || (!sync && cs->auto_pooled))
+		f.txn = txn_of(cs->conn);
+	if (cs->mode == MODE_POOLED) {
+		const struct config *cfg = config_get();
+
+		f.in_blocks = cfg->pooled_in_blocks;
+		f.threshold = cfg->pooled_threshold;
+		f.cap = cfg->pooled_max;
+	}
+	f.inflight = track_inflight(cs, name, &in);
+	route_exec(&f, &cs->stmts, &cs->contents, &cs->block, name, out);
+}
 
 /*
  * The shim's own commands ahead of the app's Execute in an attempt at stage
@@ -18,8 +54,13 @@ static int hidden_before(enum exec_stage stage)
 	return stage == EXEC_HEAL ? 2 : stage == EXEC_CREATE || stage == EXEC_LOOKUP ? 1 : 0;
 }
 
-struct op *exec_op_new(const char *key, const char *server, bool pooled, const char *text,
-		       int nparams, const Oid *types, const struct params *p)
+/*
+ * A new op for the app's statement `key`, sent as `server`, with the
+ * statement's text (borrowed from its table entry: nothing else runs
+ * meanwhile) and the app's parameters (borrowed); NULL when it cannot be made.
+ */
+static struct op *new_op(const char *key, const char *server, bool pooled, const struct stmt *s,
+			 const struct params *p)
 {
 	struct op *op;
 
@@ -28,114 +69,79 @@ struct op *exec_op_new(const char *key, const char *server, bool pooled, const c
 	op = op_new(OP_EXEC);
 	if (!op)
 		return NULL;
-	snprintf(op->key, sizeof(op->key), "%.*s", (int)names_server_len(key), key);
+	names_copy_server(op->key, key);
 	strcpy(op->server, server);
 	op->x.pooled = pooled;
-	op->x.text = text;
-	op->x.nparams = nparams;
-	op->x.types = types;
-	op->x.n = p->n;
-	op->x.values = p->values;
-	op->x.lengths = p->lengths;
-	op->x.formats = p->formats;
-	op->x.result_format = p->result_format;
+	op->x.text = stmt_query(s);
+	op->x.nparams = stmt_nparams(s);
+	op->x.types = stmt_types(s);
+	op->x.p = *p;
+	op->x.p.owned = NULL;
 	return op;
 }
 
-/* The bytes of parameter i (binary: its length; text: up to its NUL, kept). */
-static size_t param_size(const struct op_exec *x, int i)
+/* The op of a route that has one, in its first stage. */
+static struct op *route_op(const struct route *rt, const char *name, const struct params *p)
 {
-	if (!x->values[i])
-		return 0;
-	if (x->formats && x->formats[i])
-		return x->lengths && x->lengths[i] > 0 ? (size_t)x->lengths[i] : 0;
-	return strlen(x->values[i]) + 1;
-}
+	static const int stage[] = { [ROUTE_CONTENT] = EXEC_NAME, [ROUTE_BLOCK_LOOKUP] = EXEC_LOOKUP,
+				     [ROUTE_BLOCK_NAME] = EXEC_NAME, [ROUTE_BLOCK_CREATE] = EXEC_CREATE };
+	struct op *op;
 
-bool exec_op_own_params(struct op *op)
-{
-	struct op_exec *x = &op->x;
-	size_t n = x->n > 0 ? (size_t)x->n : 0, total, off;
-	char **values;
-	int *lengths, *formats;
-	char *data;
-
-	if (n == 0 || !x->values) {
-		x->values = NULL;
-		x->lengths = x->formats = NULL;
-		return true;
+	switch (rt->kind) {
+	case ROUTE_WATCHED:
+		return new_op(name, rt->server, false, rt->stmt, p);
+	case ROUTE_CONTENT:
+	case ROUTE_BLOCK_LOOKUP:
+	case ROUTE_BLOCK_NAME:
+	case ROUTE_BLOCK_CREATE:
+		op = new_op(name, rt->content->name, true, rt->stmt, p);
+		if (op && rt->kind != ROUTE_CONTENT) {
+			op->x.in_block = true;
+			op->x.content = rt->content;
+			op->x.stage = stage[rt->kind];
+		}
+		return op;
+	default:
+		return NULL;
 	}
-	total = n * (sizeof(char *) + 2 * sizeof(int));
-	for (size_t i = 0; i < n; i++)
-		total += param_size(x, (int)i);
-	if (!(x->owned = shim_malloc(total)))
-		return false;
-	values = x->owned;
-	lengths = (int *)(values + n);
-	formats = lengths + n;
-	data = (char *)(formats + n);
-	off = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t len = param_size(x, (int)i);
-
-		lengths[i] = x->lengths ? x->lengths[i] : 0;
-		formats[i] = x->formats ? x->formats[i] : 0;
-		values[i] = x->values[i] ? memcpy(data + off, x->values[i], len) : NULL;
-		off += len;
-	}
-	x->values = (const char *const *)values;
-	x->lengths = lengths;
-	x->formats = formats;
-	return true;
 }
 
 static int send_exec(struct conn_state *cs, const struct op *op)
 {
-	const struct op_exec *x = &op->x;
+	const struct params *p = &op->x.p;
 
-	return CALL_REAL(real.PQsendQueryPrepared(cs->conn, op->server, x->n, x->values,
-						  x->lengths, x->formats, x->result_format));
+	return CALL_REAL(real.PQsendQueryPrepared(cs->conn, op->server, p->n, p->values,
+						  p->lengths, p->formats, p->result_format));
+}
+
+static bool send_unnamed(struct conn_state *cs, const struct op *op)
+{
+	const struct op_exec *x = &op->x;
+	const struct params *p = &x->p;
+	struct types_buf tb;
+	int ok = CALL_REAL(real.PQsendQueryParams(cs->conn, x->text, p->n,
+						  params_pad_types(x->types, x->nparams, p->n, &tb),
+						  p->values, p->lengths, p->formats,
+						  p->result_format));
+
+	free(tb.heap);
+	return ok;
 }
 
 static void single_row(struct conn_state *cs, const struct op *op)
 {
 	if (op->x.single_row && !CALL_REAL(real.PQsetSingleRowMode(cs->conn)))
-		log_once(LOG_ONCE_QUEUE_LOST, LOG_WARN, "could not ask for single-row mode again");
-}
-
-static bool send_attempt(struct conn_state *cs, struct op *op, enum exec_stage stage);
-
-int exec_op_send(struct conn_state *cs, struct op *op)
-{
-	enum exec_stage stage = (enum exec_stage)op->x.stage;
-
-	if (stage == EXEC_LOOKUP && ++cs->block_epoch == 0)
-		cs->block_epoch = 1; /* 0 is what a new entry's `present` says */
-	if (!send_attempt(cs, op, stage)) {
-		op_free(op, pump_clear_result);
-		return 0;
-	}
-	if (op->x.pooled && (stage == EXEC_NAME || stage == EXEC_CREATE))
-		stats_add(ST_BY_NAME);
-	pending_push(&cs->q, op);
-	return 1;
-}
-
-static void leave_pipeline(struct conn_state *cs)
-{
-	if (!cs->private_pipeline)
-		return;
-	cs->private_pipeline = false;
-	if (real.PQpipelineStatus(cs->conn) != PQ_PIPELINE_OFF &&
-	    !CALL_REAL(real.PQexitPipelineMode(cs->conn)))
-		log_once(LOG_ONCE_QUEUE_LOST, LOG_WARN, "could not leave the shim's own pipeline");
+		log_once(LOG_ONCE_SINGLE_ROW_AGAIN, LOG_WARN, "could not ask for single-row mode again");
 }
 
 #define LOOKUP_SQL \
 	"SELECT name FROM pg_catalog.pg_prepared_statements " \
 	"WHERE pg_catalog.left(name, 6) = '" NAMES_CONTENT_PREFIX "'"
 
-static bool send_unnamed(struct conn_state *cs, const struct op *op);
+static int send_sql(struct conn_state *cs, const char *sql)
+{
+	return CALL_REAL(real.PQsendQueryParams(cs->conn, sql, 0, NULL, NULL, NULL, NULL, 0));
+}
 
 /*
  * The shim's commands of a bundle, then the app's Execute, then the Sync.
@@ -145,41 +151,25 @@ static bool send_unnamed(struct conn_state *cs, const struct op *op);
 static int send_bundle(struct conn_state *cs, struct op *op, enum exec_stage stage)
 {
 	const struct op_exec *x = &op->x;
-	PGconn *conn = cs->conn;
 	char sql[SERVER_NAME_BUF * 2 + 16] = "DEALLOCATE ";
 	bool ok;
 
 	if (stage == EXEC_HEAL &&
 	    !sqlscan_quote_ident(op->server, sql + strlen(sql), sizeof(sql) - strlen(sql)))
 		return 0;
-	if (!real.PQenterPipelineMode || !CALL_REAL(real.PQenterPipelineMode(conn)))
+	if (!bundle_open(cs))
 		return 0;
-	cs->private_pipeline = true;
 	if (stage == EXEC_LOOKUP)
-		ok = CALL_REAL(real.PQsendQueryParams(conn, LOOKUP_SQL, 0, NULL, NULL, NULL, NULL, 0)) &&
-		     send_unnamed(cs, op);
+		ok = send_sql(cs, LOOKUP_SQL) && send_unnamed(cs, op);
 	else
-		ok = (stage != EXEC_HEAL ||
-		      CALL_REAL(real.PQsendQueryParams(conn, sql, 0, NULL, NULL, NULL, NULL, 0))) &&
-		     CALL_REAL(real.PQsendPrepare(conn, op->server, x->text, x->nparams, x->types)) &&
+		ok = (stage != EXEC_HEAL || send_sql(cs, sql)) &&
+		     CALL_REAL(real.PQsendPrepare(cs->conn, op->server, x->text, x->nparams,
+						  x->types)) &&
 		     send_exec(cs, op);
-	if (ok && CALL_REAL(real.PQpipelineSync(conn)))
+	if (ok && bundle_sync(cs))
 		return 1;
-	leave_pipeline(cs);
+	bundle_leave(cs);
 	return -1;
-}
-
-static bool send_unnamed(struct conn_state *cs, const struct op *op)
-{
-	const struct op_exec *x = &op->x;
-	struct types_buf tb;
-	int ok = CALL_REAL(real.PQsendQueryParams(cs->conn, x->text, x->n,
-						  hook_pad_types(x->types, x->nparams, x->n, &tb),
-						  x->values, x->lengths, x->formats,
-						  x->result_format));
-
-	free(tb.heap);
-	return ok;
 }
 
 /* Sends an attempt at stage; false when it could not go (the connection is failing). */
@@ -217,11 +207,42 @@ static bool retry(struct conn_state *cs, struct op *op, enum exec_stage stage)
 	return send_attempt(cs, op, stage);
 }
 
+/* Sends op's first attempt and queues it (op freed when it did not go). */
+static int send_first(struct conn_state *cs, struct op *op)
+{
+	enum exec_stage stage = (enum exec_stage)op->x.stage;
+
+	if (stage == EXEC_LOOKUP)
+		block_lookup_sent(&cs->block);
+	if (!send_attempt(cs, op, stage)) {
+		op_free(op, result_clear);
+		return 0;
+	}
+	if (op->x.pooled && (stage == EXEC_NAME || stage == EXEC_CREATE))
+		stats_add(ST_BY_NAME);
+	pending_push(&cs->q, op);
+	return 1;
+}
+
+int exec_send(struct conn_state *cs, const struct route *rt, const char *name,
+	      const struct params *p, bool copy)
+{
+	struct op *op = route_op(rt, name, p);
+
+	if (!op)
+		return -1;
+	if (copy && !params_copy(&op->x.p)) {
+		op_free(op, result_clear);
+		return -1; /* no memory: the plain way */
+	}
+	return send_first(cs, op);
+}
+
 /* The end of the app's command: pop op, the app gets NULL. */
 static bool done(struct conn_state *cs, PGresult **out)
 {
-	leave_pipeline(cs);
-	pending_pop(&cs->q, pump_clear_result);
+	bundle_leave(cs);
+	pending_pop(&cs->q, result_clear);
 	*out = NULL;
 	return true;
 }
@@ -229,10 +250,8 @@ static bool done(struct conn_state *cs, PGresult **out)
 /* The app gets r as its command's one answer, then NULL. */
 static bool answer(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
 {
-	leave_pipeline(cs);
-	if (!r)
-		r = CALL_REAL(real.PQmakeEmptyPGresult(cs->conn, PGRES_FATAL_ERROR));
-	*out = r;
+	bundle_leave(cs);
+	*out = r ? r : result_make_error(cs->conn);
 	op->end_pending = true;
 	return true;
 }
@@ -247,33 +266,18 @@ static void switch_pooled(struct conn_state *cs, struct op *op, const char *evid
 	op->x.pooled = true;
 }
 
-/*
- * "cached plan must not change result type": raised while the statement is
- * revalidated, before it runs. Told apart from other 0A000 errors by the
- * server function that raises it (messages may be translated).
- */
-static bool plan_changed(const PGresult *r)
-{
-	const char *fn;
-
-	if (!result_has_sqlstate(r, SQLSTATE_PLAN_CHANGED))
-		return false;
-	fn = real.PQresultErrorField(r, PG_DIAG_SOURCE_FUNCTION);
-	return fn && strcmp(fn, "RevalidateCachedQuery") == 0;
-}
-
 /* The first attempt failed with r before running: which stage next, or -1 (the app's). */
 static int first_failure(struct conn_state *cs, struct op *op, const PGresult *r)
 {
 	if (op->x.in_block) { /* the error aborted the app's block: it is the app's */
 		if (result_has_sqlstate(r, SQLSTATE_UNDEFINED_PSTATEMENT)) {
-			cs->block_known = false; /* what the shim knew was wrong */
-			log_once(LOG_ONCE_QUEUE_LOST, LOG_WARN,
+			block_forget(&cs->block); /* what the shim knew was wrong */
+			log_once(LOG_ONCE_BLOCK_MISSING, LOG_WARN,
 				 "statement missing on the server connection of a transaction block");
 		}
 		return -1;
 	}
-	if (plan_changed(r))
+	if (result_plan_changed(r))
 		return EXEC_HEAL;
 	if (!result_has_sqlstate(r, SQLSTATE_UNDEFINED_PSTATEMENT))
 		return -1;
@@ -283,9 +287,7 @@ static int first_failure(struct conn_state *cs, struct op *op, const PGresult *r
 		switch_pooled(cs, op, "\"does not exist\" (26000)");
 		return EXEC_CREATE;
 	}
-	/* the server lost the app's statement: forget it, so a re-prepare prepares it */
-	if (stmt_table_find(&cs->stmts, op->key))
-		stmt_table_remove(&cs->stmts, op->key);
+	stmts_lost(cs, op->key); /* forgotten: the app's re-prepare prepares it */
 	return -1;
 }
 
@@ -296,22 +298,20 @@ static bool after_bundle(struct conn_state *cs, struct op *op, PGresult **out)
 	PGresult *e = x->hidden_err;
 	enum exec_stage next;
 
-	leave_pipeline(cs);
+	bundle_leave(cs);
 	x->hidden_err = NULL;
 	if (!e || x->delivered) {
-		pump_clear_result(e);
-		if (x->stage == EXEC_LOOKUP) {
-			cs->block_known = true;
-			cs->block_known_upto = cs->contents.count;
-		} else {
+		result_clear(e);
+		if (x->stage == EXEC_LOOKUP)
+			block_learned(&cs->block, cs->contents.count);
+		else
 			stats_add(x->stage == EXEC_HEAL ? ST_HEALED : ST_CREATED);
-		}
 		if (x->stage == EXEC_CREATE && x->content)
-			x->content->present = cs->block_epoch;
+			block_mark_present(&cs->block, x->content);
 		return done(cs, out);
 	}
 	if (x->in_block) {
-		cs->block_known = false;
+		block_forget(&cs->block);
 		return answer(cs, op, e, out);
 	}
 	if (x->stage == EXEC_CREATE && result_has_sqlstate(e, SQLSTATE_DUPLICATE_PSTATEMENT)) {
@@ -323,7 +323,7 @@ static bool after_bundle(struct conn_state *cs, struct op *op, PGresult **out)
 	} else {
 		return answer(cs, op, e, out);
 	}
-	pump_clear_result(e);
+	result_clear(e);
 	if (retry(cs, op, next))
 		return false;
 	return answer(cs, op, NULL, out);
@@ -338,7 +338,7 @@ static void mark_present(struct conn_state *cs, const PGresult *r)
 	for (int i = 0; i < real.PQntuples(r); i++)
 		/* texts not run here yet too: if they come later in this block, they are there */
 		if ((c = content_table_get_name(&cs->contents, real.PQgetvalue(r, i, 0), cap)))
-			c->present = cs->block_epoch;
+			block_mark_present(&cs->block, c);
 }
 
 /* A result (or NULL) while a bundle (CREATE, HEAL, LOOKUP) is being read. */
@@ -357,7 +357,7 @@ static bool bundle_step(struct conn_state *cs, struct op *op, PGresult *r, PGres
 		} else {
 			if (x->stage == EXEC_LOOKUP && st == PGRES_TUPLES_OK)
 				mark_present(cs, r);
-			pump_clear_result(r);
+			result_clear(r);
 		}
 		return false;
 	}
@@ -367,19 +367,19 @@ static bool bundle_step(struct conn_state *cs, struct op *op, PGresult *r, PGres
 			return false;
 		}
 		if (st == PGRES_PIPELINE_ABORTED && x->hidden_err) {
-			pump_clear_result(r);
+			result_clear(r);
 			return false;
 		}
 		x->delivered = true;
 		return true;
 	}
 	if (st == PGRES_PIPELINE_SYNC) {
-		pump_clear_result(r);
+		result_clear(r);
 		return after_bundle(cs, op, out);
 	}
 	/* no Sync where one must be: the connection failed; the app gets what is known */
 	if (r && x->hidden_err) {
-		pump_clear_result(r);
+		result_clear(r);
 		r = NULL;
 	}
 	if (!r) {
@@ -389,7 +389,7 @@ static bool bundle_step(struct conn_state *cs, struct op *op, PGresult *r, PGres
 	return answer(cs, op, r, out);
 }
 
-bool exec_op_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
+bool exec_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
 {
 	struct op_exec *x = &op->x;
 	int next;
@@ -412,7 +412,7 @@ bool exec_op_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **
 	if (!op->held)
 		return done(cs, out);
 	if (retry(cs, op, (enum exec_stage)x->sub)) {
-		pump_clear_result(op->held);
+		result_clear(op->held);
 		op->held = NULL;
 		return false;
 	}
@@ -422,24 +422,28 @@ bool exec_op_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **
 	return answer(cs, op, r, out);
 }
 
-PGresult *exec_op_recover(struct conn_state *cs, struct op *op, PGresult *r)
+int exec_recover(struct conn_state *cs, const struct route *rt, const char *name,
+		 const struct params *p, PGresult *r)
 {
+	struct op *op = new_op(name, rt->server, false, rt->stmt, p);
 	int next;
 
-	if (real.PQresultStatus(r) != PGRES_FATAL_ERROR ||
-	    real.PQstatus(cs->conn) != CONNECTION_OK || (next = first_failure(cs, op, r)) < 0 ||
+	if (!op)
+		return -1;
+	if (real.PQstatus(cs->conn) != CONNECTION_OK || (next = first_failure(cs, op, r)) < 0 ||
 	    !retry(cs, op, (enum exec_stage)next)) {
-		op_free(op, pump_clear_result);
-		return r;
+		op_free(op, result_clear);
+		return 0;
 	}
-	pump_clear_result(r);
+	result_clear(r);
 	pending_push(&cs->q, op);
-	return pump_exec_finish(cs);
+	return 1;
 }
 
-int exec_op_single_row(struct op *op)
+int exec_single_row(struct op *op)
 {
 	struct op_exec *x = &op->x;
+
 	x->single_row = true;
 	/* libpq would apply it to the shim's command ahead: kept for the Execute's turn */
 	return x->sub < hidden_before((enum exec_stage)x->stage) ? 1 : -1;

@@ -1,0 +1,85 @@
+/* One connection's state and its changes; see conn.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "base/log.h"
+#include "base/stats.h"
+#include "conn.h"
+#include "real/result.h"
+
+struct conn_state *conn_new(PGconn *conn)
+{
+	struct conn_state *cs = shim_calloc(1, sizeof(*cs));
+
+	if (!cs)
+		return NULL;
+	cs->conn = conn;
+	conn_set_mode(cs, config_get()->mode);
+	stmt_table_init(&cs->stmts);
+	content_table_init(&cs->contents);
+	return cs;
+}
+
+void conn_free(struct conn_state *cs)
+{
+	conn_reset(cs);
+	free(cs);
+}
+
+void conn_reset(struct conn_state *cs)
+{
+	stmt_table_clear(&cs->stmts);
+	content_table_clear(&cs->contents);
+	pending_clear(&cs->q, result_clear);
+	if (cs->has_stash)
+		result_clear(cs->stash);
+	cs->stash = NULL;
+	cs->has_stash = false;
+	result_clear(cs->bundle_error);
+	cs->bundle_error = NULL;
+	cs->private_pipeline = false;
+	block_forget(&cs->block);
+	conn_keep_error(cs, NULL);
+}
+
+void conn_keep_error(struct conn_state *cs, const char *msg)
+{
+	size_t n;
+
+	free(cs->err_msg);
+	cs->err_msg = NULL;
+	if (msg && (n = strlen(msg)) > 0 && (cs->err_msg = shim_malloc(n + 1)))
+		memcpy(cs->err_msg, msg, n + 1);
+}
+
+void conn_set_mode(struct conn_state *cs, enum shim_mode mode)
+{
+	cs->auto_pooled = mode == MODE_AUTO;
+	cs->mode = mode == MODE_AUTO ? MODE_DEDUPE : mode;
+}
+
+void conn_switch_pooled(struct conn_state *cs, const char *evidence, const char *name)
+{
+	if (!cs->auto_pooled)
+		return;
+	cs->auto_pooled = false;
+	cs->mode = MODE_POOLED;
+	stmt_table_make_virtual(&cs->stmts);
+	stats_add(ST_SWITCHED);
+	log_once(LOG_ONCE_AUTO_SWITCH, LOG_WARN,
+		 "auto mode: a transaction pooler shares this connection's server connections "
+		 "(%s for statement \"%.63s\"); pooled mode from now on (logged once per process)",
+		 evidence, name);
+	log_msg(LOG_DEBUG, "auto mode: connection %p now in pooled mode (%s for \"%.63s\")",
+		(void *)cs->conn, evidence, name);
+}
+
+int conn_refuse_busy(struct conn_state *cs)
+{
+	conn_keep_error(cs, "another command is already in progress\n");
+	log_once(LOG_ONCE_BUSY, LOG_WARN,
+		 "a command was sent while the previous one's results were still being read; "
+		 "refused, as libpq refuses it");
+	return 0;
+}

@@ -1,0 +1,73 @@
+/* The statement table's changes at result time; see stmts.h. */
+#include <string.h>
+
+#include "base/log.h"
+#include "real/result.h"
+#include "stmts.h"
+
+static void not_recorded(struct conn_state *cs, const char *key)
+{
+	stmt_table_forget(&cs->stmts, key);
+	log_once(LOG_ONCE_NO_MEMORY_RECORD, LOG_WARN,
+		 "out of memory: statement \"%.63s\" not recorded", key);
+}
+
+void stmts_record_prepare(struct conn_state *cs, const char *key, const char *server,
+			  const char *query, int nparams, const Oid *types)
+{
+	if (mode_records_text(cs->mode))
+		server = NULL; /* unnamed or pooled (auto mode may have switched meanwhile) */
+	if (!stmt_table_put(&cs->stmts, key, server, STMT_PROTOCOL, query, strlen(query), nparams,
+			    types))
+		not_recorded(cs, key);
+	else
+		log_msg(LOG_DEBUG, "prepared \"%.63s\" as \"%s\"", key, server ? server : "");
+}
+
+void stmts_apply_fx(struct conn_state *cs, const struct sql_fx *fx)
+{
+	if (fx->no_effect)
+		return;
+	switch (fx->kind) {
+	case FX_PREPARE:
+		if (!stmt_table_put(&cs->stmts, fx->key, fx->server, STMT_SQL, fx->body,
+				    fx->body_len, 0, NULL))
+			not_recorded(cs, fx->key);
+		break;
+	case FX_DEALLOCATE:
+		if (fx->known)
+			stmt_table_remove(&cs->stmts, fx->key);
+		else
+			stmt_table_release(&cs->stmts, fx->server);
+		break;
+	case FX_DEALLOCATE_ALL:
+	case FX_DISCARD_ALL:
+		stmt_table_clear(&cs->stmts);
+		break;
+	}
+}
+
+void stmts_closed(struct conn_state *cs, const char *name, const char *server)
+{
+	if (stmt_table_find(&cs->stmts, name))
+		stmt_table_remove(&cs->stmts, name);
+	else
+		stmt_table_release(&cs->stmts, server);
+}
+
+void stmts_lost(struct conn_state *cs, const char *name)
+{
+	if (!stmt_table_find(&cs->stmts, name))
+		return;
+	if (cs->auto_pooled) /* a statement the shim made is gone: a transaction pooler */
+		conn_switch_pooled(cs, "\"does not exist\" (26000)", name);
+	else
+		stmt_table_remove(&cs->stmts, name);
+}
+
+void stmts_check_lost(struct conn_state *cs, const char *name, const PGresult *r)
+{
+	if (cs && cs->mode == MODE_DEDUPE && name &&
+	    result_has_sqlstate(r, SQLSTATE_UNDEFINED_PSTATEMENT))
+		stmts_lost(cs, name);
+}

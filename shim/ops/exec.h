@@ -1,0 +1,71 @@
+/*
+ * Executing a prepared statement through an op of the shim's (the routes
+ * ROUTE_CONTENT, ROUTE_BLOCK_* and ROUTE_WATCHED of route.h, and a blocking
+ * ROUTE_DIRECT that failed before it ran), in stages:
+ *
+ *   NAME     Bind/Execute by name. 26000 (this server connection lacks the
+ *            statement) -> CREATE; 0A000 "cached plan must not change result
+ *            type" -> HEAL; in auto mode a 26000 for a statement the shim made
+ *            is the sign of a transaction pooler: pooled mode, then CREATE.
+ *   CREATE   Parse(name) + Bind/Execute(name) under one Sync. A 42P05 on the
+ *            Parse (made meanwhile by someone else; the Execute was aborted,
+ *            nothing ran) -> NAME again; after EXEC_MAX_TRIES -> UNNAMED.
+ *   HEAL     DEALLOCATE name + Parse(name) + Bind/Execute(name) under one
+ *            Sync. 26000 on the DEALLOCATE (this server connection lacks it)
+ *            -> CREATE.
+ *   UNNAMED  Parse("") + Bind/Execute under one Sync: always possible.
+ *   LOOKUP   (in a block) the look-up of the block's server connection's
+ *            content names, then Parse("") + Bind/Execute, under one Sync.
+ *
+ * Outside a block and outside pipeline mode a failure before execution has
+ * no side effect, so the shim tries again without the app noticing. Inside
+ * the app's transaction block nothing may fail that would not fail anyway:
+ * no trial, the route chose a stage that cannot fail for the shim's reasons.
+ * Any other failure of a command the shim added is the app's answer (the
+ * text no longer parses or plans: the unnamed statement would say the same).
+ * The app sees one command: the results of the attempt that ran it, then NULL.
+ * An Execute is never placed after a Parse that might fail in the same Sync
+ * with work of the app's before it: each attempt is its own implicit transaction.
+ */
+#ifndef PQSHIM_EXEC_H
+#define PQSHIM_EXEC_H
+
+#include "conn/conn.h"
+#include "params.h"
+#include "route.h"
+
+enum exec_stage { EXEC_NAME, EXEC_CREATE, EXEC_HEAL, EXEC_UNNAMED, EXEC_LOOKUP };
+
+#define EXEC_MAX_TRIES 4
+
+/* The route of an execution of the app's `name` (gathers the facts, asks route_exec). */
+void exec_decide(struct conn_state *cs, const char *name, bool sync, struct route *out);
+
+/*
+ * Sends the op for a route that has one (copy: the parameters, for an
+ * asynchronous call): 1 sent (queued), 0 failed (the connection is failing),
+ * -1 no op could be made (no memory, arguments libpq refuses): take the
+ * route's fallback.
+ */
+int exec_send(struct conn_state *cs, const struct route *rt, const char *name,
+	      const struct params *p, bool copy);
+
+/*
+ * A blocking ROUTE_DIRECT with `watch` failed with r outside a block: 1 when
+ * the next attempt is on its way (r freed; read it with pump_exec_finish),
+ * 0 when r is the app's answer, -1 when no op could be made (no memory).
+ */
+int exec_recover(struct conn_state *cs, const struct route *rt, const char *name,
+		 const struct params *p, PGresult *r);
+
+/*
+ * The app asked for single-row mode after sending op: 1 when the shim asks
+ * for it when op's Execute comes up (a command of the shim's is ahead of it),
+ * -1 when libpq is to be asked now. Either way a retry asks again.
+ */
+int exec_single_row(struct op *op);
+
+/* The pump's step for an OP_EXEC at the head: true when *out goes to the app. */
+bool exec_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out);
+
+#endif

@@ -1,0 +1,242 @@
+/* SQL text with effects; see sql.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "base/log.h"
+#include "base/stats.h"
+#include "bundle.h"
+#include "conn/stmts.h"
+#include "real/guard.h"
+#include "real/real.h"
+#include "real/result.h"
+#include "sql.h"
+
+static bool std_strings(PGconn *conn)
+{
+	const char *v = real.PQparameterStatus(conn, "standard_conforming_strings");
+
+	return !v || strcmp(v, "off") != 0;
+}
+
+/* Not in a transaction block and not in a pipeline: a failed command has no side effect. */
+static bool idle(PGconn *conn, bool pipeline)
+{
+	return !pipeline && real.PQtransactionStatus(conn) == PQTRANS_IDLE;
+}
+
+struct op *sql_plan_op(struct conn_state *cs, const char *sql, const struct params *p, bool sync,
+		       bool pipeline, bool *refuse)
+{
+	static __thread struct sql_plan scratch; /* most texts need no plan: no allocation for them */
+	struct sql_plan *plan;
+	struct op *op;
+
+	block_forget(&cs->block); /* SQL text may end the app's transaction block */
+	*refuse = false;
+	if (pipeline && (sync || !p))
+		return NULL;
+	if (!sql_plan_make(&cs->stmts, cs->mode, sql, std_strings(cs->conn), !p,
+			   idle(cs->conn, pipeline), &scratch)) {
+		if (scratch.untracked)
+			log_once(LOG_ONCE_SQL_OVERFLOW, LOG_WARN,
+				 "a SQL text with too many statement references passed through untracked");
+		*refuse = scratch.unsafe;
+		return NULL;
+	}
+	*refuse = scratch.text != NULL || scratch.bundle;
+	plan = shim_malloc(sizeof(*plan));
+	if (!plan) {
+		sql_plan_release(&scratch);
+		return NULL;
+	}
+	memcpy(plan, &scratch, sizeof(*plan));
+	op = op_new(OP_SQL);
+	if (op && plan->retry_on_dup && !(op->sql = shim_strdup(sql))) {
+		op_free(op, NULL);
+		op = NULL;
+	}
+	if (!op) {
+		sql_plan_release(plan);
+		free(plan);
+		log_once(LOG_ONCE_NO_MEMORY_PASS, LOG_WARN,
+			 "out of memory: passing calls through untouched");
+		return NULL;
+	}
+	*refuse = false;
+	op->plan = plan;
+	op->retry_ok = plan->retry_on_dup;
+	if (plan->text || plan->bundle)
+		stats_add(ST_SQL_REWRITTEN);
+	return op;
+}
+
+static const char *text_of(const struct op *op, const char *sql)
+{
+	return op->plan->text ? op->plan->text : sql;
+}
+
+static int send_params(struct conn_state *cs, const char *text, const struct params *p)
+{
+	return CALL_REAL(real.PQsendQueryParams(cs->conn, text, p->n, p->types, p->values,
+						p->lengths, p->formats, p->result_format));
+}
+
+/*
+ * One extended-protocol statement that needs another in front of it (see
+ * sql_plan.bundle): both go under one Sync, and the app sees only its own.
+ * -1: no pipelines in this libpq (op freed).
+ */
+static int send_bundle(struct conn_state *cs, struct op *op, const char *sql,
+		       const struct params *p)
+{
+	struct bundle b;
+	static const struct params none = { 0 };
+
+	if (!bundle_begin(&b, cs)) {
+		op_free(op, result_clear);
+		return -1;
+	}
+	bundle_add(&b, op_new(OP_PASS), true, send_params(cs, op->plan->bundle_hidden, &none));
+	bundle_add(&b, op, false, send_params(cs, text_of(op, sql), p));
+	return bundle_end(&b);
+}
+
+int sql_send(struct conn_state *cs, struct op *op, const char *sql, const struct params *p)
+{
+	int sent;
+
+	if (op->plan->bundle && p) {
+		sent = send_bundle(cs, op, sql, p);
+		if (sent >= 0)
+			return sent;
+		/* no pipelines in this libpq: the server answers the app's own text */
+		return send_params(cs, sql, p);
+	}
+	sent = p ? send_params(cs, text_of(op, sql), p)
+		 : CALL_REAL(real.PQsendQuery(cs->conn, text_of(op, sql)));
+	if (sent)
+		pending_push(&cs->q, op);
+	else
+		op_free(op, result_clear);
+	return sent;
+}
+
+/* The planned op for the app's statement run as its SQL text, or NULL. */
+static struct op *plan_statement(struct conn_state *cs, const struct stmt_sql *sql,
+				 struct params *p, bool sync, bool *refuse)
+{
+	*refuse = false;
+	if (!sql->text)
+		return NULL;
+	p->types = p->n <= sql->nparams ? sql->types : NULL; /* the types it was prepared with */
+	return sql_plan_op(cs, sql->text, p, sync, real_in_pipeline(cs->conn), refuse);
+}
+
+bool sql_statement_sync(struct conn_state *cs, const struct stmt_sql *sql, struct params *p,
+			int *sent)
+{
+	bool refuse = false;
+	struct op *op;
+
+	if (!sql->text)
+		return false; /* the common case: a plain statement, run as is */
+	op = plan_statement(cs, sql, p, true, &refuse);
+	if (!op && refuse)
+		*sent = 0; /* as libpq without memory */
+	else if (op)
+		*sent = sql_send(cs, op, sql->text, p);
+	return op || refuse;
+}
+
+int sql_statement_async(struct conn_state *cs, const struct stmt_sql *sql, struct params *p)
+{
+	bool refuse;
+	struct op *op = plan_statement(cs, sql, p, false, &refuse);
+
+	if (!op)
+		return refuse ? 0 : -1;
+	return sql_send(cs, op, sql->text, p);
+}
+
+static const char *fx_tag(enum sql_fx_kind kind)
+{
+	switch (kind) {
+	case FX_PREPARE:
+		return "PREPARE";
+	case FX_DEALLOCATE:
+		return "DEALLOCATE";
+	case FX_DEALLOCATE_ALL:
+		return "DEALLOCATE ALL";
+	case FX_DISCARD_ALL:
+		return "DISCARD ALL";
+	}
+	return "";
+}
+
+/* The effect a SQL result completes, if its tag is the next one expected. */
+static const struct sql_fx *next_fx(struct op *op, PGresult *r)
+{
+	const struct sql_fx *fx;
+	ExecStatusType st = real.PQresultStatus(r);
+
+	if (op->fx_pos >= op->plan->n_fx || (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK))
+		return NULL;
+	fx = &op->plan->fx[op->fx_pos];
+	if (strcmp(real.PQcmdStatus(r), fx_tag(fx->kind)) != 0)
+		return NULL;
+	op->fx_pos++;
+	return fx;
+}
+
+bool sql_feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
+{
+	const struct sql_fx *fx = next_fx(op, r);
+
+	*out = r;
+	if (fx) {
+		stmts_apply_fx(cs, fx);
+		if (fx->hide) {
+			result_clear(r);
+			return false;
+		}
+	} else if (op->fx_pos == 0 && op->retry_ok && !op->retried &&
+		   result_has_sqlstate(r, SQLSTATE_DUPLICATE_PSTATEMENT)) {
+		stmt_table_mark_taken(&cs->stmts, op->plan->fx[0].server);
+		conn_switch_pooled(cs, "\"already exists\" (42P05)", op->plan->fx[0].key);
+		op->held = r;
+		return false;
+	}
+	return true;
+}
+
+bool sql_retry(struct conn_state *cs, struct op *op)
+{
+	char gen[SERVER_NAME_BUF];
+	char *text;
+	size_t len;
+	int ok;
+
+	op->retried = true;
+	if (!policy_new_name(&cs->stmts, gen))
+		return false;
+	text = sql_plan_retry_text(op->plan, op->sql, gen, &len);
+	if (!text)
+		return false;
+	ok = CALL_REAL(real.PQsendQuery(cs->conn, text));
+	free(text);
+	if (ok) {
+		log_msg(LOG_INFO, "statement \"%s\" already exists on the server: prepared as \"%s\"",
+			op->plan->fx[0].key, gen);
+		strcpy(op->plan->fx[0].server, gen);
+	}
+	return ok;
+}
+
+bool sql_may_hide(const struct op *op)
+{
+	for (int i = op->fx_pos; i < op->plan->n_fx; i++)
+		if (op->plan->fx[i].hide)
+			return true;
+	return false;
+}

@@ -1,0 +1,89 @@
+/* The commands in flight and what they make a name mean; see track.h. */
+#include <string.h>
+
+#include "base/log.h"
+#include "base/stats.h"
+#include "real/real.h"
+#include "track.h"
+
+static int push(struct conn_state *cs, enum op_kind kind, int sent)
+{
+	struct op *op = op_new(kind);
+
+	if (op)
+		pending_push(&cs->q, op);
+	else
+		log_once(LOG_ONCE_NO_MEMORY_TRACK, LOG_WARN,
+			 "out of memory: pipeline results not tracked");
+	return sent;
+}
+
+int track_pass(struct conn_state *cs, bool pipeline, int sent)
+{
+	return sent && pipeline ? push(cs, OP_PASS, sent) : sent;
+}
+
+int track_sync(struct conn_state *cs, int sent)
+{
+	return sent ? push(cs, OP_SYNC, sent) : sent;
+}
+
+/* True when op, sent earlier in this pipeline, changes what `name` means. */
+static bool touches(const struct op *op, const char *name)
+{
+	const struct sql_fx *fx;
+
+	if (op->kind == OP_CLOSE)
+		return strncmp(op->key, name, STMT_NAME_MAX) == 0;
+	if (op->kind != OP_SQL)
+		return false;
+	for (int i = 0; i < op->plan->n_fx; i++) {
+		fx = &op->plan->fx[i];
+		if (fx->kind == FX_DEALLOCATE_ALL || fx->kind == FX_DISCARD_ALL ||
+		    (!fx->no_effect && strncmp(fx->key, name, STMT_NAME_MAX) == 0))
+			return true;
+	}
+	return false;
+}
+
+const struct prep_inflight *track_inflight(struct conn_state *cs, const char *name,
+					   struct prep_inflight *buf)
+{
+	const struct op *found = NULL;
+
+	if (!name || !cs->q.head || !real_in_pipeline(cs->conn))
+		return NULL;
+	for (const struct op *op = cs->q.head; op; op = op->next)
+		if (((op->kind == OP_PREPARE || op->kind == OP_STANDIN) &&
+		     strncmp(op->key, name, STMT_NAME_MAX) == 0) ||
+		    touches(op, name))
+			found = op;
+	if (!found)
+		return NULL;
+	buf->changed = found->kind != OP_PREPARE && found->kind != OP_STANDIN;
+	buf->server = found->server;
+	buf->query = found->query;
+	buf->nparams = found->nparams;
+	buf->types = found->types;
+	return buf;
+}
+
+const char *track_map(struct conn_state *cs, const char *name, char buf[SERVER_NAME_BUF],
+		      struct stmt_sql *sql)
+{
+	struct prep_inflight in;
+
+	return policy_map_name(&cs->stmts, cs->mode, name, track_inflight(cs, name, &in), buf, sql,
+			       NULL);
+}
+
+bool track_unnamed_text(struct conn_state *cs, const char *name, struct prep_inflight *out)
+{
+	struct prep_inflight in;
+
+	if (!mode_records_text(cs->mode) ||
+	    !policy_unnamed_text(&cs->stmts, name, track_inflight(cs, name, &in), out))
+		return false;
+	stats_add(ST_UNNAMED);
+	return true;
+}

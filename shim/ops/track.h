@@ -1,0 +1,30 @@
+/*
+ * What the commands in flight make a name mean. In pipeline mode every
+ * command the app sends is queued (an OP_PASS when the shim has nothing to
+ * do with its results), so results stay matched to commands; a later
+ * command of the same pipeline must see what earlier ones will have done to
+ * a name by the time it runs.
+ */
+#ifndef PQSHIM_TRACK_H
+#define PQSHIM_TRACK_H
+
+#include "conn/conn.h"
+#include "policy.h"
+
+/* A command sent as is (sent: PQsend*'s return): queued in pipeline mode. */
+int track_pass(struct conn_state *cs, bool pipeline, int sent);
+/* A pipeline sync point the app sent. */
+int track_sync(struct conn_state *cs, int sent);
+/*
+ * The latest command queued in the app's pipeline that prepares, closes or
+ * deallocates `name`, or NULL when none (or not in a pipeline): buf holds it.
+ */
+const struct prep_inflight *track_inflight(struct conn_state *cs, const char *name,
+					   struct prep_inflight *buf);
+/* The server's name for the app's name now (policy_map_name, with what is in flight). */
+const char *track_map(struct conn_state *cs, const char *name, char buf[SERVER_NAME_BUF],
+		      struct stmt_sql *sql);
+/* Unnamed and pooled mode: the text recorded for the app's name (in flight first); counted. */
+bool track_unnamed_text(struct conn_state *cs, const char *name, struct prep_inflight *out);
+
+#endif

@@ -1,0 +1,39 @@
+/* The one owner of the block state; see block.h. */
+#include "block.h"
+
+void block_forget(struct block *b)
+{
+	b->known = false;
+}
+
+void block_observe(struct block *b, bool in_block)
+{
+	if (!in_block)
+		b->known = false;
+}
+
+void block_lookup_sent(struct block *b)
+{
+	if (++b->epoch == 0)
+		b->epoch = 1; /* 0 is what a new entry's `present` says */
+}
+
+void block_learned(struct block *b, unsigned count)
+{
+	b->known = true;
+	b->known_upto = count;
+}
+
+void block_mark_present(const struct block *b, struct content *c)
+{
+	c->present = b->epoch;
+}
+
+enum block_view block_view(const struct block *b, const struct content *c)
+{
+	if (!b->known)
+		return BLOCK_UNKNOWN;
+	if (c->present == b->epoch)
+		return BLOCK_HAS;
+	return c->seq < b->known_upto ? BLOCK_LACKS : BLOCK_UNSURE;
+}

@@ -1,0 +1,103 @@
+/* The route of an execution; the kinds are in route.h. */
+#include <string.h>
+
+#include "route.h"
+
+/*
+ * Pooled mode's routes for a recorded text, or -1: the unnamed statement.
+ * Pipelines and aborted blocks always go unnamed (an error there would
+ * abort what the app queued after it); so do texts below the threshold and
+ * past the cap. Inside a block nothing may fail that would not fail without
+ * the shim, so the block's server connection is looked up first, and a text
+ * it is not known to lack or hold goes unnamed.
+ */
+static int pooled(const struct route_facts *f, struct content_table *ct, struct block *b,
+		  struct stmt *s, struct route *out)
+{
+	struct content *c;
+
+	if (f->pipeline || (f->txn != ROUTE_TXN_IDLE && f->txn != ROUTE_TXN_BLOCK) ||
+	    (f->txn == ROUTE_TXN_BLOCK && !f->in_blocks))
+		return -1;
+	c = stmt_content(s);
+	if (!c) {
+		c = content_table_get(ct, stmt_query(s), stmt_nparams(s), stmt_types(s), f->cap);
+		if (!c)
+			return -1;
+		stmt_set_content(s, c);
+	}
+	if (!content_run(ct, c, f->threshold, f->cap))
+		return -1; /* every run counts, also the unnamed ones */
+	out->content = c;
+	if (f->txn == ROUTE_TXN_IDLE)
+		return ROUTE_CONTENT;
+	switch (block_view(b, c)) {
+	case BLOCK_UNKNOWN: /* the look-up rides with a statement that takes the snapshot itself */
+		return content_plannable(stmt_query(s)) ? ROUTE_BLOCK_LOOKUP : -1;
+	case BLOCK_HAS:
+		return ROUTE_BLOCK_NAME;
+	case BLOCK_LACKS: /* looked up and not there; the block keeps the connection */
+		return ROUTE_BLOCK_CREATE;
+	case BLOCK_UNSURE:
+		break;
+	}
+	return -1;
+}
+
+/*
+ * The cases, in the order they are tried:
+ * 1. pooled mode, a statement recorded as a text: by content name when its
+ *    text has earned one (pooled() says when), else
+ * 2. unnamed and pooled mode: the recorded text (the one in flight in the
+ *    app's pipeline first) through the unnamed statement;
+ * 3. otherwise the server name the table maps the app's name to (dedupe:
+ *    the app's own, a generated one after a rename, "_pqs_gone" for a name
+ *    given up; a name the shim does not know goes as written), then
+ *    a. a statement whose text names statements runs as that SQL,
+ *    b. an asynchronous call in auto mode, outside pipelines and blocks, is
+ *       watched (the one way auto mode sees a pooler on a send),
+ *    c. a blocking call in dedupe mode of a statement the shim prepared may
+ *       be recovered after it failed (checked then: the cheap way first).
+ */
+void route_exec(const struct route_facts *f, struct stmt_table *t, struct content_table *ct,
+		struct block *b, const char *name, struct route *out)
+{
+	struct stmt *s = NULL;
+	int kind;
+
+	memset(&out->sql, 0, sizeof(out->sql));
+	out->watch = false;
+	out->stmt = NULL;
+	out->content = NULL;
+	out->server = name;
+	if (f->mode == MODE_POOLED && name) {
+		block_observe(b, f->txn == ROUTE_TXN_BLOCK);
+		s = stmt_table_find(t, name);
+		if (s && !stmt_server_name(s) && (kind = pooled(f, ct, b, s, out)) >= 0) {
+			out->kind = (enum route_kind)kind;
+			out->stmt = s;
+			policy_unnamed_text(t, name, NULL, &out->text);
+			return;
+		}
+		out->content = NULL;
+	}
+	if (mode_records_text(f->mode) && policy_unnamed_text(t, name, f->inflight, &out->text)) {
+		out->kind = ROUTE_UNNAMED;
+		return;
+	}
+	out->server = policy_map_name(t, f->mode, name, f->inflight, out->buf, &out->sql, &s);
+	if (out->sql.text) {
+		out->kind = ROUTE_AS_SQL;
+		return;
+	}
+	out->kind = ROUTE_DIRECT;
+	if (f->mode != MODE_DEDUPE || !s || !stmt_server_name(s) || stmt_origin(s) != STMT_PROTOCOL)
+		return; /* nothing the shim made: nothing to recover */
+	out->stmt = s;
+	if (!f->sync) {
+		if (f->auto_watch && !f->pipeline && f->txn == ROUTE_TXN_IDLE)
+			out->kind = ROUTE_WATCHED;
+	} else {
+		out->watch = true;
+	}
+}

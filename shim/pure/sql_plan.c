@@ -1,0 +1,416 @@
+/* Plans for SQL text that touches prepared statements; see sql_plan.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "sql_plan.h"
+
+/*
+ * What earlier statements of the same text did to a name: a text like
+ * "DEALLOCATE s0; PREPARE s0 AS ..." must be planned as the server will run it.
+ */
+struct overlay {
+	int n;
+	bool cleared;
+	struct {
+		const char *key;
+		const char *server; /* NULL: gone */
+		const char *dropped; /* when gone: the server name that went */
+		const struct sql_fx *fx;
+	} e[SQL_MAX_FX];
+};
+
+struct view {
+	bool found;
+	bool gone;
+	const char *dropped;       /* when gone */
+	const char *server;        /* when found */
+	const struct stmt *s;      /* when found in the table */
+	const struct sql_fx *fx;   /* when prepared earlier in this text */
+};
+
+static struct view look(const struct stmt_table *t, const struct overlay *o, const char *key)
+{
+	struct view v = { 0 };
+
+	for (int i = o->n - 1; i >= 0; i--) {
+		if (strcmp(o->e[i].key, key) != 0)
+			continue;
+		v.found = o->e[i].server != NULL;
+		v.gone = !v.found;
+		v.server = o->e[i].server;
+		v.dropped = o->e[i].dropped;
+		v.fx = o->e[i].fx;
+		return v;
+	}
+	if (o->cleared)
+		return v;
+	v.s = stmt_table_find(t, key);
+	v.found = v.s != NULL;
+	if (v.s)
+		v.server = stmt_server_name(v.s);
+	return v;
+}
+
+static void overlay_set(struct overlay *o, const char *key, const char *server,
+			const struct sql_fx *fx)
+{
+	if (o->n < SQL_MAX_FX) {
+		o->e[o->n].key = key;
+		o->e[o->n].server = server;
+		o->e[o->n].dropped = NULL;
+		o->e[o->n].fx = fx;
+		o->n++;
+	}
+}
+
+static bool taken_now(const struct stmt_table *t, const struct overlay *o, const char *name)
+{
+	for (int i = 0; i < o->n; i++)
+		if (o->e[i].server && strcmp(o->e[i].server, name) == 0)
+			return true;
+	return !o->cleared && stmt_table_taken(t, name);
+}
+
+struct edits {
+	int n;
+	const char *sql; /* the text being edited */
+	size_t len;
+	struct sql_edit e[SQL_MAX_FX];
+	char text[SQL_MAX_FX][SERVER_NAME_BUF * 2 + 16];
+};
+
+static bool edit_name(struct edits *ed, const struct sql_ref *r, const char *prefix,
+		      const char *server)
+{
+	char q[SERVER_NAME_BUF * 2 + 3];
+	char *out = ed->text[ed->n];
+
+	if (ed->n >= SQL_MAX_FX || !sqlscan_quote_ident(server, q, sizeof(q)))
+		return false;
+	strcpy(out, prefix);
+	strcat(out, q);
+	/* "s0"x" would read as one identifier with an escaped quote: keep them apart */
+	if (r->name_off + r->name_len < ed->len && ed->sql[r->name_off + r->name_len] == '"')
+		strcat(out, " ");
+	ed->e[ed->n].off = r->name_off;
+	ed->e[ed->n].len = r->name_len;
+	ed->e[ed->n].text = out;
+	ed->n++;
+	return true;
+}
+
+/* "PREPARE s0 AS q" identical to what s0 holds: re-prepare it in place. */
+static bool edit_dedupe(struct edits *ed, const struct sql_ref *r, const char *server)
+{
+	char q[SERVER_NAME_BUF * 2 + 3];
+	char *out;
+
+	if (ed->n >= SQL_MAX_FX || !sqlscan_quote_ident(server, q, sizeof(q)))
+		return false;
+	out = ed->text[ed->n];
+	strcpy(out, "DEALLOCATE ");
+	strcat(out, q);
+	strcat(out, "; ");
+	ed->e[ed->n].off = r->stmt_off;
+	ed->e[ed->n].len = 0;
+	ed->e[ed->n].text = out;
+	ed->n++;
+	return strcmp(server, r->name) == 0 || edit_name(ed, r, "", server);
+}
+
+static struct sql_fx *fx_add(struct sql_plan *p, enum sql_fx_kind kind, const char *key,
+			     const char *server)
+{
+	struct sql_fx *fx;
+
+	if (p->n_fx >= SQL_MAX_FX)
+		return NULL;
+	fx = &p->fx[p->n_fx++];
+	memset(fx, 0, sizeof(*fx));
+	fx->kind = kind;
+	if (key)
+		names_copy_server(fx->key, key);
+	if (server)
+		names_copy_server(fx->server, server);
+	return fx;
+}
+
+/*
+ * The app has given `name` up, but the server still holds a statement of
+ * that name that the shim renamed away from: the app must not reach it.
+ */
+static bool gave_up(const struct stmt_table *t, const struct overlay *o, const struct view *v,
+		    const char *name)
+{
+	if (v->found || o->cleared)
+		return false;
+	if (v->gone) /* deallocated earlier in this text: under another server name? */
+		return v->dropped && strcmp(v->dropped, name) != 0 && stmt_table_taken(t, name);
+	return stmt_table_is_stale(t, name);
+}
+
+static bool plan_prepare(const struct stmt_table *t, struct overlay *o, const char *sql,
+			 const struct sql_ref *r, bool simple, bool idle, int n_stmts,
+			 struct sql_plan *p, struct edits *ed)
+{
+	struct view v = look(t, o, r->name);
+	const char *body = sql + r->body_off;
+	bool same = false;
+	struct sql_fx *fx;
+	char gen[SERVER_NAME_BUF];
+
+	if (v.found && v.s)
+		same = stmt_same(v.s, STMT_SQL, body, r->body_len, 0, NULL);
+	else if (v.found && v.fx)
+		same = v.fx->body_len == r->body_len && memcmp(v.fx->body, body, r->body_len) == 0;
+
+	if (v.found && same && simple) {
+		struct sql_fx *d = fx_add(p, FX_DEALLOCATE, r->name, v.server);
+
+		if (!d || !edit_dedupe(ed, r, v.server))
+			return false;
+		d->hide = true;
+		d->known = true;
+		fx = fx_add(p, FX_PREPARE, r->name, v.server);
+	} else if (v.found && same && n_stmts == 1 && v.s) {
+		/* one statement per message: the DEALLOCATE goes first under the same Sync */
+		char q[SERVER_NAME_BUF * 2 + 3];
+
+		if (!sqlscan_quote_ident(v.server, q, sizeof(q)) ||
+		    (strcmp(v.server, r->name) != 0 && !edit_name(ed, r, "", v.server)))
+			return false;
+		p->bundle = true;
+		snprintf(p->bundle_hidden, sizeof(p->bundle_hidden), "DEALLOCATE %s", q);
+		fx = fx_add(p, FX_PREPARE, r->name, v.server);
+	} else if (v.found || taken_now(t, o, r->name)) {
+		if (!policy_new_name(t, gen) || !edit_name(ed, r, "", gen))
+			return false;
+		fx = fx_add(p, FX_PREPARE, r->name, gen);
+	} else {
+		fx = fx_add(p, FX_PREPARE, r->name, r->name);
+		p->retry_on_dup = idle && simple && n_stmts == 1;
+		p->name_off = r->name_off;
+		p->name_len = r->name_len;
+	}
+	if (!fx)
+		return false;
+	fx->body = shim_malloc(r->body_len + 1);
+	if (!fx->body)
+		return false;
+	memcpy(fx->body, body, r->body_len);
+	fx->body[r->body_len] = '\0';
+	fx->body_len = r->body_len;
+	overlay_set(o, fx->key, fx->server, fx);
+	return true;
+}
+
+/*
+ * Unnamed mode: a DEALLOCATE of a recorded name must not reach the server
+ * (nothing is there, or another client's statement is). It becomes a
+ * throwaway PREPARE and its DEALLOCATE, run together: the app gets the
+ * server's own DEALLOCATE result and nothing is left behind.
+ */
+static bool plan_unnamed_deallocate(const struct stmt_table *t, const struct sql_ref *r,
+				    bool simple, int n_stmts, struct sql_plan *p, struct edits *ed)
+{
+	char tmp[SERVER_NAME_BUF];
+	struct sql_fx *fx;
+
+	if (!policy_new_name(t, tmp))
+		return false;
+	if (!simple) {
+		if (n_stmts != 1)
+			return false;
+		p->bundle = true;
+		snprintf(p->bundle_hidden, sizeof(p->bundle_hidden), "PREPARE %s AS SELECT", tmp);
+	} else {
+		char *out = ed->text[ed->n];
+
+		if (ed->n >= SQL_MAX_FX)
+			return false;
+		snprintf(out, sizeof(ed->text[0]), "PREPARE %s AS SELECT; ", tmp);
+		ed->e[ed->n].off = r->stmt_off;
+		ed->e[ed->n].len = 0;
+		ed->e[ed->n].text = out;
+		ed->n++;
+		fx = fx_add(p, FX_PREPARE, NULL, NULL);
+		if (!fx)
+			return false;
+		fx->hide = true;
+		fx->no_effect = true;
+	}
+	fx = fx_add(p, FX_DEALLOCATE, r->name, NULL);
+	if (!fx)
+		return false;
+	fx->known = true;
+	return edit_name(ed, r, "", tmp);
+}
+
+static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o,
+			     const struct sql_ref *r, bool simple, int n_stmts, struct sql_plan *p,
+			     struct edits *ed)
+{
+	const struct stmt *s;
+
+	switch (r->kind) {
+	case SQL_DEALLOCATE:
+		s = o->cleared ? NULL : stmt_table_find(t, r->name);
+		if (!s || stmt_server_name(s))
+			return true; /* not ours: the server answers */
+		return plan_unnamed_deallocate(t, r, simple, n_stmts, p, ed);
+	case SQL_DEALLOCATE_ALL:
+	case SQL_DISCARD_ALL:
+		o->cleared = true;
+		return fx_add(p, r->kind == SQL_DISCARD_ALL ? FX_DISCARD_ALL : FX_DEALLOCATE_ALL, NULL,
+			      NULL) != NULL;
+	default:
+		return true; /* the app's own SQL PREPARE and EXECUTE go through as written */
+	}
+}
+
+static bool plan_ref(const struct stmt_table *t, struct overlay *o, const char *sql,
+		     const struct sql_ref *r, bool simple, bool idle, int n_stmts,
+		     struct sql_plan *p, struct edits *ed)
+{
+	struct view v;
+	struct sql_fx *fx;
+
+	switch (r->kind) {
+	case SQL_PREPARE:
+		return plan_prepare(t, o, sql, r, simple, idle, n_stmts, p, ed);
+	case SQL_EXECUTE:
+		v = look(t, o, r->name);
+		if (v.found && strcmp(v.server, r->name) != 0)
+			return edit_name(ed, r, "", v.server);
+		if (gave_up(t, o, &v, r->name))
+			return edit_name(ed, r, "", NAMES_GONE);
+		return true;
+	case SQL_DEALLOCATE:
+		v = look(t, o, r->name);
+		if (gave_up(t, o, &v, r->name))
+			return edit_name(ed, r, "", NAMES_GONE);
+		fx = fx_add(p, FX_DEALLOCATE, r->name, v.found ? v.server : r->name);
+		if (!fx)
+			return false;
+		fx->known = v.found;
+		overlay_set(o, fx->key, NULL, NULL);
+		if (o->n > 0 && strcmp(o->e[o->n - 1].key, fx->key) == 0)
+			o->e[o->n - 1].dropped = fx->server;
+		if (v.found && strcmp(v.server, r->name) != 0)
+			return edit_name(ed, r, "", v.server);
+		return true;
+	case SQL_DEALLOCATE_ALL:
+	case SQL_DISCARD_ALL:
+		if (!fx_add(p, r->kind == SQL_DISCARD_ALL ? FX_DISCARD_ALL : FX_DEALLOCATE_ALL,
+			    NULL, NULL))
+			return false;
+		o->n = 0;
+		o->cleared = true;
+		return true;
+	case SQL_OTHER:
+		break;
+	}
+	return true;
+}
+
+/* Does the text name a statement the shim renamed, or one the app gave up? */
+static bool names_moved(const struct stmt_table *t, const struct sql_scan *scan)
+{
+	for (int i = 0; i < scan->n_refs; i++) {
+		const struct stmt *s = stmt_table_find(t, scan->refs[i].name);
+
+		if ((s && stmt_is_renamed(s)) || stmt_table_is_stale(t, scan->refs[i].name))
+			return true;
+	}
+	/*
+	 * References past the first SQL_MAX_REFS are not known: refusing a valid
+	 * text for that would be worse than the rare case it guards against.
+	 */
+	return false;
+}
+
+bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, const char *sql,
+		   bool std_strings, bool simple, bool idle, struct sql_plan *out)
+{
+	struct sql_scan scan;
+	static __thread struct overlay o;
+	static __thread struct edits ed;
+	size_t len;
+
+	/* the header only: fx[] is large and filled as effects are added */
+	out->text = NULL;
+	out->len = 0;
+	out->n_fx = 0;
+	out->retry_on_dup = false;
+	out->untracked = false;
+	out->unsafe = false;
+	out->name_off = out->name_len = 0;
+	out->bundle = false;
+	out->bundle_hidden[0] = '\0';
+	if (mode == MODE_OFF || !sql)
+		return false;
+	len = strlen(sql);
+	sqlscan(sql, len, std_strings, &scan);
+	if (scan.n_refs == 0)
+		return false;
+	o.n = 0;
+	o.cleared = false;
+	ed.n = 0;
+	ed.sql = sql;
+	ed.len = len;
+	if (scan.overflow)
+		goto give_up;
+	for (int i = 0; i < scan.n_refs; i++) {
+		const struct sql_ref *r = &scan.refs[i];
+		bool ok;
+
+		if ((r->kind == SQL_PREPARE || r->kind == SQL_EXECUTE || r->kind == SQL_DEALLOCATE) &&
+		    !r->name[0])
+			continue; /* "" in SQL: the server's "zero-length delimited identifier" */
+		ok = mode_records_text(mode) ? plan_unnamed_ref(t, &o, r, simple, scan.n_stmts, out, &ed)
+					  : plan_ref(t, &o, sql, r, simple, idle, scan.n_stmts, out, &ed);
+		if (!ok)
+			goto give_up;
+	}
+	if (out->n_fx == 0 && ed.n == 0 && !out->bundle)
+		return false;
+	if (ed.n > 0) {
+		out->text = sqlscan_apply(sql, len, ed.e, ed.n, &out->len);
+		if (!out->text)
+			goto give_up;
+	}
+	return true;
+give_up:
+	sql_plan_release(out);
+	out->untracked = true;
+	out->unsafe = names_moved(t, &scan);
+	return false;
+}
+
+char *sql_plan_retry_text(const struct sql_plan *plan, const char *sql, const char *server_name,
+			  size_t *len)
+{
+	char q[SERVER_NAME_BUF * 2 + 3];
+	struct sql_edit e;
+
+	if (!sqlscan_quote_ident(server_name, q, sizeof(q)))
+		return NULL;
+	e.off = plan->name_off;
+	e.len = plan->name_len;
+	e.text = q;
+	return sqlscan_apply(sql, strlen(sql), &e, 1, len);
+}
+
+void sql_plan_release(struct sql_plan *plan)
+{
+	free(plan->text);
+	plan->text = NULL;
+	for (int i = 0; i < plan->n_fx; i++) {
+		free(plan->fx[i].body);
+		plan->fx[i].body = NULL;
+	}
+	plan->n_fx = 0;
+	plan->retry_on_dup = false;
+}
