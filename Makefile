@@ -3,6 +3,9 @@
 # `make demo` shows the failure without the shim and the fix with it.
 
 CC       ?= gcc
+# quiet builds: one line per target ("CC build/shim/ops/pump.o"); V=1 shows the commands
+V        ?= 0
+quiet     = $(if $(filter 1,$(V)),,@printf '  %-5s %s\n' '$(1)' '$(2)';)
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 LIBDIR   ?= $(PREFIX)/lib/pqshim
@@ -36,37 +39,37 @@ all: $(B)/libpqshim.so
 
 $(B)/shim/%.o: shim/%.c $(SHIM_HDRS) Makefile
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(B)/shim/%.o: shim/%.S Makefile
 	@mkdir -p $(@D)
-	$(CC) -c -o $@ $<
+	$(call quiet,CC,$@)$(CC) -c -o $@ $<
 
 SHIM_O += $(B)/shim/hooks/dl_tramp_x86_64.o
 
 $(B)/libpqshim.so: $(SHIM_O) shim/exports.map
-	$(CC) -shared -o $@ $(SHIM_O) -Wl,--version-script=shim/exports.map -Wl,-z,defs \
+	$(call quiet,CC,$@)$(CC) -shared -o $@ $(SHIM_O) -Wl,--version-script=shim/exports.map -Wl,-z,defs \
 		-Wl,--as-needed -ldl -lpthread
 
 $(B)/libcore.a: $(CORE_O)
-	$(AR) rcs $@ $^
+	$(call quiet,AR,$@)$(AR) rcs $@ $^
 
 $(B)/tests/unit/%: tests/unit/%.c tests/unit/check_main.h $(B)/libcore.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libcore.a $(CHECK_LIBS) -lpthread
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libcore.a $(CHECK_LIBS) -lpthread
 
 $(INTEG): $(INTEG_SRC) $(wildcard tests/integ/*.h) Makefile
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $(INTEG_SRC) $(PG_LIBS) -lpthread -ldl
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -o $@ $(INTEG_SRC) $(PG_LIBS) -lpthread -ldl
 
 $(B)/tests/integ/ext_local.so: tests/integ/ext/ext_local.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $< $(PG_LIBS)
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $< $(PG_LIBS)
 
 # no -lpq here: libpq arrives only privately, through ext_local.so
 $(B)/tests/integ/rtld_main: tests/integ/ext/rtld_main.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< -ldl
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -o $@ $< -ldl
 
 deps:
 	@scripts/deps.sh
@@ -85,28 +88,29 @@ unit: $(UNIT) $(B)/tests/integ/ext_local.so
 DLT := $(B)/tests/integ
 $(DLT)/libinterpose.so: tests/integ/ext/interpose_getpid.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $< -ldl
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $< -ldl
 $(DLT)/plugins/libplugin.so: tests/integ/ext/plugin.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $<
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $<
 $(DLT)/libloader.so: tests/integ/ext/loader.c $(DLT)/plugins/libplugin.so
-	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $< -ldl -Wl,--enable-new-dtags,-rpath,'$$ORIGIN/plugins'
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $< -ldl -Wl,--enable-new-dtags,-rpath,'$$ORIGIN/plugins'
 $(DLT)/libdeep.so: tests/integ/ext/deep.c
-	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $<
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $<
 $(DLT)/dl_safety: tests/integ/ext/dl_safety.c
-	$(CC) $(ALL_CFLAGS) -rdynamic -o $@ $< -ldl
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -rdynamic -o $@ $< -ldl
 DL_TESTS := $(DLT)/libinterpose.so $(DLT)/libloader.so $(DLT)/libdeep.so $(DLT)/dl_safety
 
 integ: all $(INTEG) $(B)/tests/integ/ext_local.so $(B)/tests/integ/rtld_main $(DL_TESTS)
-	@tests/run-integ.sh
+	@CASE='$(CASE)' tests/run-integ.sh
 
+# every suite, each summed up in one line, then the grand total (scripts/run-tests.sh)
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory check-layers check-exports unit integ $(EXTRA_TESTS)
+	@V=$(V) scripts/run-tests.sh check-layers check-exports unit integ $(EXTRA_TESTS)
 
 $(B)/demo/reprepare: tests/demo/reprepare.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(PG_LIBS)
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(PG_LIBS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(B)/demo/reprepare

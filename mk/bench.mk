@@ -15,19 +15,19 @@ BENCH_BINS   := $(BENCH_B)/libpq.so.5 $(BENCH_B)/percall $(BENCH_B)/scale $(BENC
 
 $(BENCH_B)/libpq.so.5: bench/stub_libpq.c mk/bench.mk
 	@mkdir -p $(@D)
-	$(CC) $(BENCH_CFLAGS) -fPIC -shared -Wl,-soname,libpq.so.5 -o $@ $<
-	ln -sf libpq.so.5 $(BENCH_B)/libpq.so
+	$(call quiet,CC,$@)$(CC) $(BENCH_CFLAGS) -fPIC -shared -Wl,-soname,libpq.so.5 -o $@ $<
+	@ln -sf libpq.so.5 $(BENCH_B)/libpq.so
 
 $(BENCH_B)/percall: bench/percall.c $(BENCH_DEPS) $(BENCH_B)/libpq.so.5
-	$(CC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_STUB_LINK) -lpthread
+	$(call quiet,CC,$@)$(CC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_STUB_LINK) -lpthread
 
 $(BENCH_B)/scale: bench/scale.c $(BENCH_DEPS) $(BENCH_B)/libpq.so.5
-	$(CC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_STUB_LINK)
+	$(call quiet,CC,$@)$(CC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_STUB_LINK)
 
 # the real libpq: a client of real servers
 $(BENCH_B)/reprepare: bench/reprepare.c $(BENCH_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(BENCH_CFLAGS) -o $@ $< $(PG_LIBS)
+	$(call quiet,CC,$@)$(CC) $(BENCH_CFLAGS) -o $@ $< $(PG_LIBS)
 
 # An experiment, not a product: the same shim sources built with
 # -ftls-model=initial-exec (its __thread variables then cost one %fs-relative

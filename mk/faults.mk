@@ -14,7 +14,7 @@ EXTRA_TESTS += faults-test
 
 $(FB)/faults: tests/faults/faults.c mk/faults.mk
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ tests/faults/faults.c $(PG_LIBS)
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -o $@ tests/faults/faults.c $(PG_LIBS)
 
 faults-bins: all $(FB)/faults
 

@@ -33,7 +33,7 @@ EXTRA_TESTS += fuzz-test
 .SECONDEXPANSION:
 $(FZ)/%: tests/fuzz/%.c $$(FUZZ_SRC_%) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC_$*)
+	$(call quiet,CLANG,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC_$*)
 
 fuzz-deps:
 	@command -v $(FUZZ_CC) >/dev/null 2>&1 || scripts/deps.sh clang libclang-rt-14-dev

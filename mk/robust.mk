@@ -49,45 +49,45 @@ EXTRA_TESTS += robust-test
 
 $(RB)/r_%: tests/robust/r_%.c $(RB_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(RB_CFLAGS) -o $@ $< tests/integ/util.c $(PG_LIBS) -lpthread -ldl
+	$(call quiet,CC,$@)$(CC) $(RB_CFLAGS) -o $@ $< tests/integ/util.c $(PG_LIBS) -lpthread -ldl
 
 # never linked with libpq: for the "processes that never use libpq" part
 $(RB)/r_hello: tests/robust/r_hello.c mk/robust.mk
 	@mkdir -p $(@D)
-	$(CC) $(RB_CFLAGS) -o $@ $<
+	$(call quiet,CC,$@)$(CC) $(RB_CFLAGS) -o $@ $<
 
 $(RB)/r_hello_static: tests/robust/r_hello.c mk/robust.mk
 	@mkdir -p $(@D)
-	$(CC) $(RB_CFLAGS) -static -o $@ $<
+	$(call quiet,CC,$@)$(CC) $(RB_CFLAGS) -static -o $@ $<
 
 # the shim's configuration module alone (secure_getenv in a setuid program)
 $(RB)/r_secure: tests/robust/r_secure.c $(B)/libcore.a mk/robust.mk
 	@mkdir -p $(@D)
-	$(CC) $(RB_CFLAGS) -o $@ $< $(B)/libcore.a -lpthread
+	$(call quiet,CC,$@)$(CC) $(RB_CFLAGS) -o $@ $< $(B)/libcore.a -lpthread
 
 # ---- sanitizer builds of the shim ----
 
 $(B)/asan/shim/%.o: shim/%.c $(SHIM_HDRS) mk/robust.mk
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ASAN_OBJ_FLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(ASAN_OBJ_FLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(B)/tsan/shim/%.o: shim/%.c $(SHIM_HDRS) mk/robust.mk
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(TSAN_FLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(TSAN_FLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(B)/asan/shim/%.o: shim/%.S mk/robust.mk
 	@mkdir -p $(@D)
-	$(CC) -c -o $@ $<
+	$(call quiet,CC,$@)$(CC) -c -o $@ $<
 
 $(B)/tsan/shim/%.o: shim/%.S mk/robust.mk
 	@mkdir -p $(@D)
-	$(CC) -c -o $@ $<
+	$(call quiet,CC,$@)$(CC) -c -o $@ $<
 
 $(B)/asan/libpqshim.so: $(ASAN_SHIM_O) shim/exports.map
-	$(CC) -shared -fsanitize=address,undefined -o $@ $(ASAN_SHIM_O) $(SAN_LINK)
+	$(call quiet,CC,$@)$(CC) -shared -fsanitize=address,undefined -o $@ $(ASAN_SHIM_O) $(SAN_LINK)
 
 $(B)/tsan/libpqshim.so: $(TSAN_SHIM_O) shim/exports.map
-	$(CC) -shared -fsanitize=thread -o $@ $(TSAN_SHIM_O) $(SAN_LINK)
+	$(call quiet,CC,$@)$(CC) -shared -fsanitize=thread -o $@ $(TSAN_SHIM_O) $(SAN_LINK)
 
 # ---- sanitizer builds of the clients ----
 
@@ -96,33 +96,33 @@ $(B)/tsan/libpqshim.so: $(TSAN_SHIM_O) shim/exports.map
 # libpq's dependencies, deadlocks on the locale lock under the preloaded runtime).
 $(B)/asan/integ/pqtest: $(wildcard tests/integ/*.c tests/integ/*.h) mk/robust.mk
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $(wildcard tests/integ/*.c) $(PG_LIBS) -lpthread -ldl
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $(wildcard tests/integ/*.c) $(PG_LIBS) -lpthread -ldl
 
 $(B)/asan/integ/rtld_main: tests/integ/ext/rtld_main.c mk/robust.mk
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $< -ldl
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $< -ldl
 
 $(B)/asan/integ/ext_local.so: tests/integ/ext/ext_local.c mk/robust.mk
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -fPIC -shared -o $@ $< $(PG_LIBS)
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -fPIC -shared -o $@ $< $(PG_LIBS)
 
 # the bad-input probes, to run against the ASan shim (no allocator hook of their own)
 $(B)/asan/r_probe: tests/robust/r_probe.c $(RB_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(RB_CFLAGS) $(ASAN_FLAGS) -DR_NO_ALLOC_HOOK -o $@ $< tests/integ/util.c $(PG_LIBS) -lpthread -ldl
+	$(call quiet,CC,$@)$(CC) $(RB_CFLAGS) $(ASAN_FLAGS) -DR_NO_ALLOC_HOOK -o $@ $< tests/integ/util.c $(PG_LIBS) -lpthread -ldl
 
 # programs that never use libpq but carry a sanitizer runtime (noshim part)
 $(B)/tsan/r_hello: tests/robust/r_hello.c mk/robust.mk
 	@mkdir -p $(@D)
-	$(CC) $(RB_CFLAGS) $(TSAN_FLAGS) -o $@ $<
+	$(call quiet,CC,$@)$(CC) $(RB_CFLAGS) $(TSAN_FLAGS) -o $@ $<
 
 $(B)/asan/r_hello: tests/robust/r_hello.c mk/robust.mk
 	@mkdir -p $(@D)
-	$(CC) $(RB_CFLAGS) $(ASAN_FLAGS) -o $@ $<
+	$(call quiet,CC,$@)$(CC) $(RB_CFLAGS) $(ASAN_FLAGS) -o $@ $<
 
 $(B)/tsan/r_%: tests/robust/r_%.c $(RB_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(RB_CFLAGS) $(TSAN_FLAGS) -o $@ $< tests/integ/util.c $(PG_LIBS) -lpthread -ldl
+	$(call quiet,CC,$@)$(CC) $(RB_CFLAGS) $(TSAN_FLAGS) -o $@ $< tests/integ/util.c $(PG_LIBS) -lpthread -ldl
 
 # ---- targets ----
 

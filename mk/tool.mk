@@ -26,7 +26,7 @@ tool: $(TOOL_DOCTOR)
 # doctor reports the mode exactly as the shim decides it
 $(TOOL_DOCTOR): tools/doctor.c $(B)/libcore.a include/config.h include/conninfo.h mk/tool.mk
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libcore.a $(PG_LIBS) -ldl -lpthread
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libcore.a $(PG_LIBS) -ldl -lpthread
 
 # man-db (man -l, with groff) renders the page in the tests; scripts/deps.sh
 # returns at once when it is installed

@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
-# Runs each unit-test binary given; every one must pass.
+# Runs each unit-test binary given (each prints "<suite>: N passed, N failed")
+# and sums them: "unit: N passed, N failed". Every one must pass.
 set -u
-failed=0
+passed=0 failed=0
 for t in "$@"; do
-	echo "== ${t##*/}"
-	"$t" || failed=$((failed + 1))
+	out=$("$t" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	line=$(grep -E '^[a-z_]+: [0-9]+ passed, [0-9]+ failed$' <<<"$out" | tail -n 1)
+	if [[ -z $line ]]; then
+		echo "FAIL ${t##*/}: no summary (exit $rc)"
+		failed=$((failed + 1))
+		continue
+	fi
+	read -r p f < <(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1 \2/' <<<"$line")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	((rc == 0 || f > 0)) || { echo "FAIL ${t##*/}: exit $rc"; failed=$((failed + 1)); }
 done
-[ "$failed" -eq 0 ] || { echo "unit: $failed test program(s) failed"; exit 1; }
+echo "unit: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

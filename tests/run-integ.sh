@@ -4,6 +4,9 @@
 # and always stops. A case marked "fix" must fail without the shim (exit 1:
 # a check failed, not a crash) and pass with it; a "keep" case must pass both
 # ways (the shim must not break it).
+#
+# CASE=name (make integ CASE=name) runs that one case (a C case or a shell
+# case), still without and with the shim.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/build/tests/integ/pqtest
@@ -11,6 +14,10 @@ shim=$root/build/libpqshim.so
 # shellcheck source=tests/lib/servers.sh
 source "$root/tests/lib/servers.sh"
 
+if [[ -n ${CASE:-} ]] && ! "$bin" --list | grep -q "^$CASE " && ! grep -q "^case_$CASE()" "$0"; then
+	echo "integration: no case named $CASE ($bin --list and the shell_case lines here name them)"
+	exit 2
+fi
 servers_init
 servers_start_pg
 servers_start_pgbouncer tx1 transaction 1
@@ -21,6 +28,9 @@ export PQT_BIN_DIR=$root/build/tests/integ
 pass=0
 fail=0
 log=$PQT_TMPDIR/case.log
+only=${CASE:-}
+# wanted NAME: true when NAME is to run
+wanted() { [[ -z $only || $1 == "$only" ]]; }
 
 # run_case NAME WITH_SHIM -> exit code of the case
 run_case() {
@@ -34,6 +44,7 @@ run_case() {
 }
 
 while read -r name kind doc; do
+	wanted "$name" || continue
 	problem=
 	rc=0
 	run_case "$name" with || rc=$?
@@ -62,6 +73,7 @@ done < <("$bin" --list)
 # "without" or "with".
 shell_case() {
 	local name=$1 doc=$2 kind=${3:-fix} problem=
+	wanted "$name" || return 0
 	if [ "$kind" = fix ] && "case_$name" without >"$log" 2>&1; then
 		problem="passes without the shim too: it proves nothing"$'\n'"$(cat "$log")"
 	elif ! "case_$name" with >"$log" 2>&1; then
@@ -151,7 +163,7 @@ shell_case dl_switches_off "PQSHIM_HOOK_DLOPEN=0 and PQSHIM_HOOK_DLSYM=0 turn th
 
 shell_case stats_report "PQSHIM_STATS=1 logs the counters at exit; PQSHIM_STATS_FILE gets them as JSON"
 
-pgbench -i -s 1 -q >/dev/null 2>&1
+[[ -n $only && $only != *pgbench* && $only != pooled_stats ]] || pgbench -i -s 1 -q >/dev/null 2>&1
 shell_case pgbench_unnamed_env "pgbench -M prepared -c 8 -j 2 through PgBouncer transaction mode, PQSHIM_MODE=unnamed"
 shell_case pgbench_unnamed_uri "the same, unnamed mode chosen by ?pgbouncer=true&connection_limit=1 in the URL"
 shell_case psql_prisma_url "psql with a Prisma-style URL (pgbouncer=true, connection_limit, pool_timeout)"
@@ -196,5 +208,9 @@ shell_case pgbench_pooled_tpcb "the same with the built-in TPC-B script (transac
 shell_case pgbench_pooled_multi "the same with three statements per transaction (pgbench_multi.sql), -c 8 -j 2"
 shell_case pooled_stats "a pooled pgbench run writes pooled_by_name > 0 to PQSHIM_STATS_FILE"
 
+if [[ -n $only && $((pass + fail)) -eq 0 ]]; then
+	echo "integration: no case named $only ($bin --list names them)"
+	exit 2
+fi
 echo "integration: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -12,8 +12,9 @@ extern const struct pqt_case *const cases_unnamed_list[];
 extern const struct pqt_case *const cases_edges_list[];
 extern const struct pqt_case *const cases_conninfo_list[];
 extern const struct pqt_case *const cases_pooled_list[];
-extern const struct pqt_case *const cases_pooled3_list[];
-extern const struct pqt_case *const cases_pooled2_list[];
+extern const struct pqt_case *const cases_blocks_list[];
+extern const struct pqt_case *const cases_heal_list[];
+extern const struct pqt_case *const cases_auto_list[];
 
 #define PQT_CASE(id, fix, text) \
 	static int id(void); \

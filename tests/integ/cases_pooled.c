@@ -1,6 +1,8 @@
 /*
- * Pooled mode (PQSHIM_MODE=pooled) and auto mode behind PgBouncer in
- * transaction mode with two server connections, and plan-cache healing.
+ * Pooled mode (PQSHIM_MODE=pooled) outside transaction blocks, behind
+ * PgBouncer in transaction mode with two server connections: every step on
+ * the other server connection, server-side names, the threshold and the cap,
+ * several processes, single-row mode through a retry, the app's own errors.
  *
  * Steps taken alternately pinned and unpinned run on alternate server
  * connections: the technique (the pin, the observer) is in trio.h.
@@ -12,36 +14,6 @@
 #include <unistd.h>
 
 #include "trio.h"
-
-/* ---- one API for the sync and async flows ---- */
-
-static PGresult *do_describe(PGconn *c, bool async, const char *name)
-{
-	return async ? async_take(c, PQsendDescribePrepared(c, name)) : PQdescribePrepared(c, name);
-}
-
-/* r failed with SQLSTATE want; clears r. */
-static bool failed_with(PGresult *r, const char *want)
-{
-	bool ok = strcmp(pqt_sqlstate(r), want) == 0;
-
-	if (!ok)
-		fprintf(stderr, "  expected SQLSTATE %s, got '%s' (%s)\n", want, pqt_sqlstate(r),
-			r ? PQresStatus(PQresultStatus(r)) : "no result");
-	PQclear(r);
-	return ok;
-}
-
-/* DEALLOCATE's result is the server's own: COMMAND_OK, tag DEALLOCATE. */
-static bool deallocated(PGresult *r)
-{
-	bool ok = pqt_status(r, PGRES_COMMAND_OK) && strcmp(PQcmdStatus(r), "DEALLOCATE") == 0;
-
-	if (r && PQresultStatus(r) == PGRES_COMMAND_OK && !ok)
-		fprintf(stderr, "  tag '%s', expected DEALLOCATE\n", PQcmdStatus(r));
-	PQclear(r);
-	return ok;
-}
 
 /* Every step of prepare/exec/describe/re-prepare/DEALLOCATE on the other server connection. */
 static int across_servers(bool async)
@@ -157,21 +129,6 @@ static int pooled_pipeline_across_servers(void)
 	      "a plain exec after the pipeline");
 	trio_close(&t);
 	return 0;
-}
-
-/* n executions of name with parameter base, base+1, ...; the value is param * mul. */
-static bool execs(PGconn *c, const char *name, int n, int base, int mul)
-{
-	for (int i = 0; i < n; i++) {
-		char p[16], want[16];
-		const char *v[1] = { p };
-
-		snprintf(p, sizeof(p), "%d", base + i);
-		snprintf(want, sizeof(want), "%d", (base + i) * mul);
-		if (!pqt_value_of(PQexecPrepared(c, name, 1, v, NULL, NULL, 0), want))
-			return false;
-	}
-	return true;
 }
 
 PQT_CASE(pooled_server_names, true,
@@ -335,181 +292,265 @@ static int pooled_processes(void)
 	return 0;
 }
 
-static PGresult *exec0(PGconn *c)
+/* ==== 1. single-row mode through the retry ==== */
+
+#define SR_MARKER "pqt_single"
+
+/*
+ * PQsendQueryPrepared + PQsetSingleRowMode: three SINGLE_TUPLE results 1, 2,
+ * 3, then TUPLES_OK with no row, then NULL; read blocking or by the
+ * PQisBusy-first loop.
+ */
+static int single_rows(PGconn *c, bool async)
 {
-	return PQexecPrepared(c, "s0", 0, NULL, NULL, NULL, 0);
-}
-
-PQT_CASE(heal_alter_table_dedupe, true,
-	 "default mode, direct: after ALTER TABLE ADD COLUMN a prepared SELECT * runs with the new columns; in a block 0A000 passes through");
-static int heal_alter_table_dedupe(void)
-{
-	PGconn *c;
-
-	unsetenv("PQSHIM_MODE");
-	c = pqt_connect(false);
-	CHECK(c, "connect");
-	CHECK(pqt_exec_ok(c, "create temp table pqt_heal (a int)") &&
-		      pqt_exec_ok(c, "insert into pqt_heal values (1)"),
-	      "create the table");
-	CHECK(prepared(PQprepare(c, "s0", "select * from pqt_heal", 0, NULL)), "prepare");
-	CHECK(heal_row(exec0(c), 1), "exec");
-	CHECK(pqt_exec_ok(c, "alter table pqt_heal add column b int default 2"), "alter");
-	CHECK(heal_row(exec0(c), 2), "after ALTER TABLE the statement returns the new column");
-	CHECK(heal_row(exec0(c), 2), "and again");
-	CHECK(pqt_exec_ok(c, "alter table pqt_heal add column c text default 'three'"), "alter again");
-	CHECK(pqt_exec_ok(c, "BEGIN"), "begin");
-	CHECK(failed_with(exec0(c), "0A000"), "inside a block the error passes through");
-	CHECK(pqt_exec_ok(c, "ROLLBACK"), "rollback");
-	CHECK(heal_row(exec0(c), 3), "outside the block again the statement returns 3 columns");
-	CHECK(pqt_exec_ok(c, "drop table pqt_heal"), "drop the table");
-	PQfinish(c);
-	return 0;
-}
-
-PQT_CASE(heal_alter_table_pooled, true,
-	 "pooled mode: ALTER TABLE ADD COLUMN on one server connection, a prepared SELECT * on the others returns the new columns, in a block too");
-static int heal_alter_table_pooled(void)
-{
-	struct trio t;
-	char table[64], select[128];
-
-	snprintf(table, sizeof(table), "pqt_heal_%ld", (long)getpid());
-	snprintf(select, sizeof(select), "select * from %s", table);
-	CHECK(trio_open(&t, "pooled", "1", NULL), "connect and clean");
-	/* a table left by an earlier run with the same pid goes, without a notice */
-	PQsetNoticeProcessor(t.obs, quiet, NULL);
-	CHECK(exec_table(t.obs, "drop table if exists ", table, "") &&
-		      exec_table(t.app, "create table ", table, " (a int)") &&
-		      exec_table(t.app, "insert into ", table, " values (1)"),
-	      "create the table");
-	AT(&t, PINNED);
-	CHECK(prepared(PQprepare(t.app, "s0", select, 0, NULL)), "prepare");
-	for (int i = 0; i < 4; i++) {
-		AT(&t, i % 2 ? PINNED : UNPINNED);
-		CHECK(heal_row(exec0(t.app), 1), "execution %d", i + 1);
-	}
-	AT(&t, UNPINNED);
-	CHECK(exec_table(t.app, "alter table ", table, " add column b int default 2"), "alter on X");
-	AT(&t, PINNED);
-	CHECK(heal_row(exec0(t.app), 2), "on Y after ALTER TABLE: the new column");
-	AT(&t, UNPINNED);
-	CHECK(heal_row(exec0(t.app), 2), "on X after ALTER TABLE: the new column");
-	AT(&t, PINNED);
-	CHECK(exec_table(t.app, "alter table ", table, " add column c text default 'three'"),
-	      "alter again on Y");
-	AT(&t, UNPINNED);
-	CHECK(pqt_exec_ok(t.app, "BEGIN"), "begin on X");
-	CHECK(heal_row(exec0(t.app), 3), "inside a block on X: the new column");
-	CHECK(pqt_exec_ok(t.app, "COMMIT"), "commit");
-	AT(&t, PINNED);
-	CHECK(pqt_exec_ok(t.app, "BEGIN"), "begin on Y");
-	CHECK(heal_row(exec0(t.app), 3), "inside a block on Y: the new column");
-	CHECK(pqt_exec_ok(t.app, "COMMIT"), "commit");
-	AT(&t, UNPINNED);
-	CHECK(heal_row(exec0(t.app), 3), "outside a block on X");
-	AT(&t, PINNED);
-	CHECK(heal_row(exec0(t.app), 3), "outside a block on Y");
-	AT(&t, UNPINNED);
-	CHECK(exec_table(t.app, "drop table ", table, ""), "drop the table");
-	trio_close(&t);
-	return 0;
-}
-
-PQT_CASE(auto_switches_behind_pooler, true,
-	 "auto mode behind PgBouncer: the first exec on another server connection switches to pooled mode and is retried");
-static int auto_switches_behind_pooler(void)
-{
-	struct trio t;
-	const char *v[1] = { "21" };
+	const char *v[1] = { "1" };
 	PGresult *r;
 
-	CHECK(trio_open(&t, "auto", "1", NULL), "connect and clean");
-	AT(&t, PINNED);
-	CHECK(prepared(PQprepare(t.app, "s0", "select $1::int * 2", 0, NULL)), "prepare s0");
-	AT(&t, UNPINNED);
-	CHECK(pqt_value_of(PQexecPrepared(t.app, "s0", 1, v, NULL, NULL, 0), "42"),
-	      "exec on the other server: switched to pooled mode and retried");
-	AT(&t, PINNED);
-	CHECK(execs(t.app, "s0", 2, 5, 2), "exec back on the first server");
-	AT(&t, UNPINNED);
-	r = PQdescribePrepared(t.app, "s0");
-	CHECK(pqt_status(r, PGRES_COMMAND_OK), "describe");
-	CHECK(PQnparams(r) == 1 && PQparamtype(r, 0) == 23, "describe: one int4 parameter");
-	CHECK(PQnfields(r) == 1 && strcmp(PQfname(r, 0), "?column?") == 0, "describe: one field");
+	CHECK(PQsendQueryPrepared(c, "s0", 1, v, NULL, NULL, 0), "send: %s", PQerrorMessage(c));
+	CHECK(PQsetSingleRowMode(c) == 1, "single-row mode accepted");
+	for (int i = 1; i <= 3; i++) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "%d", i);
+		r = async ? pqt_async_result(c) : PQgetResult(c);
+		CHECK(pqt_status(r, PGRES_SINGLE_TUPLE), "row %d is a SINGLE_TUPLE result", i);
+		CHECK(PQntuples(r) == 1 && PQnfields(r) == 1 &&
+			      strcmp(PQfname(r, 0), SR_MARKER) == 0 &&
+			      strcmp(PQgetvalue(r, 0, 0), want) == 0,
+		      "row %d: one row, field " SR_MARKER " = %s (%d rows, %d fields, '%s')", i, want,
+		      PQntuples(r), PQnfields(r),
+		      PQntuples(r) && PQnfields(r) ? PQgetvalue(r, 0, 0) : "");
+		PQclear(r);
+	}
+	r = async ? pqt_async_result(c) : PQgetResult(c);
+	CHECK(pqt_status(r, PGRES_TUPLES_OK), "the end of the rows is TUPLES_OK");
+	CHECK(PQntuples(r) == 0 && PQnfields(r) == 1 && strcmp(PQfname(r, 0), SR_MARKER) == 0,
+	      "TUPLES_OK with no row (%d rows, %d fields)", PQntuples(r), PQnfields(r));
+	CHECK(strcmp(PQcmdStatus(r), "SELECT 3") == 0, "tag SELECT 3 ('%s')", PQcmdStatus(r));
 	PQclear(r);
+	r = async ? pqt_async_result(c) : PQgetResult(c);
+	CHECK(!r, "then NULL (got %s)", PQresStatus(PQresultStatus(r)));
+	return 0;
+}
+
+PQT_CASE(pooled_single_row_retry, true,
+	 "pooled mode: single-row mode through the retry on a server connection that lacks the statement (3 SINGLE_TUPLE, TUPLES_OK, NULL), and by name where it is");
+static int pooled_single_row_retry(void)
+{
+	struct trio t;
+	struct held x, y;
+	PGresult *r;
+
+	CHECK(trio_open(&t, "pooled", "1", NULL), "connect and clean");
+	CHECK(prepared(PQprepare(t.app, "s0",
+				 "select g as " SR_MARKER " from generate_series(1, 3) g where $1::int > 0",
+				 0, NULL)),
+	      "prepare s0 (on X)");
 	AT(&t, PINNED);
-	CHECK(prepared(PQprepare(t.app, "s0", "select $1::int * 3", 0, NULL)),
-	      "re-prepare s0 with another text");
+	CHECK(look_both(&t, SR_MARKER, &x, &y), "look");
+	CHECK(y.pooled == 0 && x.pooled == 0, "no content name yet (X [%s], Y [%s])", x.list, y.list);
+	CHECK(single_rows(t.app, false) == 0, "blocking reads on Y, which lacks it (a retry)");
+	CHECK(look_both(&t, SR_MARKER, &x, &y), "look");
+	fprintf(stderr, "  after the first run X holds [%s], Y holds [%s]\n", x.list, y.list);
+	CHECK(y.total == 1 && y.pooled == 1, "the retry made the content name on Y");
+	CHECK(x.pooled == 0, "X still lacks it");
 	AT(&t, UNPINNED);
-	CHECK(execs(t.app, "s0", 2, 21, 3), "exec runs the new text");
+	CHECK(single_rows(t.app, true) == 0, "PQisBusy loop on X, which lacks it (a retry)");
 	AT(&t, PINNED);
-	CHECK(execs(t.app, "s0", 2, 1, 3), "and on the other server");
+	CHECK(look_both(&t, SR_MARKER, &x, &y), "look");
+	CHECK(x.total == 1 && x.pooled == 1 && strcmp(x.list, y.list) == 0,
+	      "the same content name on X now (X [%s], Y [%s])", x.list, y.list);
+	CHECK(single_rows(t.app, true) == 0, "PQisBusy loop on Y, which has it (by name)");
 	AT(&t, UNPINNED);
-	CHECK(pqt_exec_ok(t.app, "BEGIN") && execs(t.app, "s0", 1, 7, 3) &&
-		      pqt_exec_ok(t.app, "COMMIT"),
-	      "exec inside a block");
+	CHECK(single_rows(t.app, false) == 0, "blocking reads on X, which has it (by name)");
+	r = PQexecPrepared(t.app, "s0", 1, (const char *const[]){ "-1" }, NULL, NULL, 0);
+	CHECK(pqt_status(r, PGRES_TUPLES_OK) && PQntuples(r) == 0 && PQnfields(r) == 1,
+	      "no single-row mode afterwards: an ordinary empty result (%d rows)", PQntuples(r));
+	PQclear(r);
+	r = PQexecPrepared(t.app, "s0", 1, (const char *const[]){ "7" }, NULL, NULL, 0);
+	CHECK(pqt_status(r, PGRES_TUPLES_OK) && PQntuples(r) == 3 &&
+		      strcmp(PQgetvalue(r, 2, 0), "3") == 0,
+	      "and an ordinary result of 3 rows (%d rows)", PQntuples(r));
+	PQclear(r);
 	trio_close(&t);
 	return 0;
 }
 
-PQT_CASE(auto_stays_dedupe_direct, false,
-	 "auto mode directly on PostgreSQL stays in dedupe mode: the server holds s0 as the app named it");
-static int auto_stays_dedupe_direct(void)
-{
-	PGconn *c;
-	struct held h;
+/* ==== 2. the cap on server-side names ==== */
 
-	setenv("PQSHIM_MODE", "auto", 1);
-	setenv("PQSHIM_POOLED_THRESHOLD", "1", 1);
-	c = pqt_connect(false);
-	CHECK(c, "connect");
-	CHECK(prepared(PQprepare(c, "s0", "select $1::int * 2", 0, NULL)), "prepare");
-	CHECK(execs(c, "s0", 3, 20, 2), "exec");
-	CHECK(prepared(PQprepare(c, "s0", "select $1::int * 2", 0, NULL)), "identical re-prepare");
-	CHECK(execs(c, "s0", 3, 30, 2), "exec again");
-	CHECK(look(c, NULL, &h), "read pg_prepared_statements");
-	fprintf(stderr, "  the server holds [%s]\n", h.list);
-	CHECK(h.s0 && h.total == 1, "s0, as the app named it, and nothing else");
-	CHECK(h.pooled == 0, "no _pqsh_ name");
-	PQfinish(c);
+#define CAP_MARKER "pqt_cap"
+
+PQT_CASE(pooled_cap, true,
+	 "pooled mode, PQSHIM_POOLED_MAX=2: 4 statements run on both server connections, right values, at most 2 content names on each");
+static int pooled_cap(void)
+{
+	static const int muls[4] = { 2, 3, 5, 7 };
+	struct trio t;
+	struct held x, y;
+	char name[16], sql[128];
+
+	CHECK(trio_open(&t, "pooled", "1", "2"), "connect and clean");
+	for (int k = 0; k < 4; k++) {
+		snprintf(name, sizeof(name), "s%d", k);
+		snprintf(sql, sizeof(sql), "select $1::int * %d as " CAP_MARKER, muls[k]);
+		CHECK(prepared(PQprepare(t.app, name, sql, 0, NULL)), "prepare %s", name);
+	}
+	for (int round = 0; round < 6; round++) {
+		AT(&t, round % 2 ? PINNED : UNPINNED);
+		for (int k = 0; k < 4; k++)
+			for (int i = 0; i < 3; i++) {
+				int p = round * 100 + k * 10 + i;
+
+				snprintf(name, sizeof(name), "s%d", k);
+				CHECK(exec_is(t.app, round % 3 == 2, name, p, p * muls[k]),
+				      "round %d, %s(%d)", round, name, p);
+			}
+	}
+	AT(&t, PINNED);
+	CHECK(look_both(&t, CAP_MARKER, &x, &y), "look");
+	fprintf(stderr, "  X holds [%s], Y holds [%s]\n", x.list, y.list);
+	CHECK(x.total == x.pooled && y.total == y.pooled, "only content names on the servers");
+	CHECK(x.pooled <= 2 && y.pooled <= 2, "at most 2 content names on each server connection");
+	/* threshold 1: the first two texts got names, and ran on both */
+	CHECK(x.pooled == 2 && y.pooled == 2 && strcmp(x.list, y.list) == 0,
+	      "the two named texts on both server connections");
+	AT(&t, UNPINNED);
+	CHECK(exec_is(t.app, false, "s3", 6, 42) && exec_is(t.app, false, "s0", 6, 12),
+	      "after the look, still right");
+	trio_close(&t);
+	return 0;
+}
+
+
+/*
+ * ==== 5. the app's own errors ====
+ *
+ * A fix: without the shim the server connection that lacks the statement
+ * answers 26000, never the app's 22012. With it the Execute after the shim's
+ * Parse fails for the app's reason, and that error is the app's, once.
+ */
+
+#define ERR_MARKER "pqt_err"
+#define DIV0 "division by zero"
+
+/* PQerrorMessage(c) holds text once and nothing of a retry (when: for the message). */
+static int conn_message(PGconn *c, const char *text, const char *when)
+{
+	int n = occurrences(PQerrorMessage(c), text);
+
+	CHECK(n == 1, "'%s' once in PQerrorMessage %s, %d times: [%s]", text, when, n,
+	      PQerrorMessage(c));
+	CHECK(!strstr(PQerrorMessage(c), "does not exist"),
+	      "PQerrorMessage %s shows nothing of the retry: %s", when, PQerrorMessage(c));
 	return 0;
 }
 
 /*
- * Auto mode, the other sign: behind PgBouncer with one server connection,
- * another client left its own "s0" there. The app's prepare of "s0" meets
- * 42P05 for a name the shim never prepared: the connection switches to
- * pooled mode, the prepare is retried, and "s0" runs the app's own text,
- * never the leftover.
+ * exec d(param) fails with SQLSTATE want, exactly once: one result (async:
+ * then NULL), the message `text` once in the result, and in PQerrorMessage
+ * as libpq leaves it without the shim (async: when the result comes, and
+ * still after the NULL), with no trace of a statement that "does not exist".
+ * Apps print PQerrorMessage(conn) after a failed PQexecPrepared (libpq's own
+ * examples do): the retry must leave it as one attempt would.
  */
-PQT_CASE(auto_switches_on_leftover, true,
-	 "auto mode: another client's s0 on the server connection (42P05) switches to pooled mode; the app's s0 runs its own text");
-static int auto_switches_on_leftover(void)
+static int fails_once(PGconn *c, bool async, const char *param, const char *want,
+		      const char *text)
 {
-	PGconn *other, *app;
-	const char *v[1] = { "21" };
+	const char *v[1] = { param };
+	PGresult *r, *more;
+	int n;
 
-	setenv("PQSHIM_MODE", "auto", 1);
-	setenv("PQSHIM_POOLED_THRESHOLD", "1", 1);
-	other = connect_raw("PQT_BOUNCER_DSN");
-	app = pqt_connect_to("PQT_BOUNCER_DSN");
-	CHECK(other && app, "connect");
-	CHECK(pqt_exec_ok(other, "DEALLOCATE ALL"), "clean the server connection");
-	CHECK(pqt_ok(PQprepare(other, "s0", "select 'leftover'::text", 0, NULL)),
-	      "another client leaves s0 behind");
-	CHECK(pqt_ok(PQprepare(app, "s0", "select $1::int * 2", 0, NULL)),
-	      "the app's prepare of s0 succeeds");
-	for (int i = 0; i < 3; i++)
-		CHECK(pqt_value_of(PQexecPrepared(app, "s0", 1, v, NULL, NULL, 0), "42"),
-		      "s0 runs the app's text (run %d)", i + 1);
-	CHECK(pqt_value_of(PQexecPrepared(other, "s0", 0, NULL, NULL, NULL, 0), "leftover"),
-	      "the other client's s0 is untouched");
-	CHECK(pqt_exec_ok(other, "DEALLOCATE ALL"), "clean up");
-	PQfinish(app);
-	PQfinish(other);
+	if (async)
+		CHECK(PQsendQueryPrepared(c, "d", 1, v, NULL, NULL, 0), "send: %s", PQerrorMessage(c));
+	r = async ? pqt_async_result(c) : PQexecPrepared(c, "d", 1, v, NULL, NULL, 0);
+	CHECK(r && PQresultStatus(r) == PGRES_FATAL_ERROR && strcmp(pqt_sqlstate(r), want) == 0,
+	      "SQLSTATE %s, got '%s' (%s): %s", want, pqt_sqlstate(r),
+	      r ? PQresStatus(PQresultStatus(r)) : "no result", r ? PQresultErrorMessage(r) : "");
+	n = occurrences(PQresultErrorMessage(r), text);
+	CHECK(n == 1, "'%s' once in the result's message, %d times: %s", text, n,
+	      PQresultErrorMessage(r));
+	PQclear(r);
+	CHECK(conn_message(c, text, async ? "with the result" : "after PQexecPrepared") == 0,
+	      "the connection's message");
+	if (async) {
+		more = pqt_async_result(c);
+		CHECK(!more, "one result, then NULL (then %s: %s)", PQresStatus(PQresultStatus(more)),
+		      PQresultErrorMessage(more));
+		CHECK(conn_message(c, text, "after the NULL") == 0, "the connection's message");
+	}
 	return 0;
 }
+
+/* BEGIN; [d(5) = 2;] d(0) -> 22012; d(5) -> 25P02; ROLLBACK; d(2) = 5, on the current side. */
+static int aborted_block(PGconn *c, bool async, bool first_ok)
+{
+	CHECK(pqt_ok(do_sql(c, async, "BEGIN")), "begin");
+	if (first_ok)
+		CHECK(exec_is(c, async, "d", 5, 2), "d(5) first in the block");
+	CHECK(fails_once(c, async, "0", "22012", DIV0) == 0, "d(0) in the block: 22012 once");
+	CHECK(tx_is(c, PQTRANS_INERROR), "the block is aborted");
+	CHECK(fails_once(c, async, "5", "25P02", "current transaction is aborted") == 0,
+	      "d(5) in the aborted block: 25P02");
+	CHECK(tx_is(c, PQTRANS_INERROR), "still aborted");
+	CHECK(tagged(do_sql(c, async, "ROLLBACK"), "ROLLBACK"), "rollback");
+	CHECK(tx_is(c, PQTRANS_IDLE), "out of the block");
+	CHECK(exec_is(c, async, "d", 2, 5), "d(2) after the block");
+	return 0;
+}
+
+PQT_CASE(pooled_errors_pass_through, true,
+	 "pooled mode: division by zero where the server connection lacks the statement: 22012 once, outside and inside blocks (then 25P02, ROLLBACK, fine)");
+static int pooled_errors_pass_through(void)
+{
+	struct trio t;
+	struct held x, y;
+
+	CHECK(trio_open(&t, "pooled", "1", NULL), "connect and clean");
+	CHECK(prepared(PQprepare(t.app, "d", "select 10 / $1::int as " ERR_MARKER, 0, NULL)),
+	      "prepare d (on X)");
+	/* outside a block, Y lacks it: the retry's Execute fails, the app gets that once */
+	AT(&t, PINNED);
+	CHECK(look_both(&t, ERR_MARKER, &x, &y), "look");
+	CHECK(x.pooled == 0 && y.pooled == 0, "neither side has the content name");
+	CHECK(fails_once(t.app, true, "0", "22012", DIV0) == 0, "async d(0) on Y: 22012 once");
+	CHECK(exec_is(t.app, true, "d", 5, 2), "async d(5) on Y afterwards");
+	CHECK(look_both(&t, ERR_MARKER, &x, &y), "look");
+	CHECK(x.pooled == 0, "X still lacks it (X [%s])", x.list);
+	AT(&t, UNPINNED);
+	CHECK(fails_once(t.app, false, "0", "22012", DIV0) == 0, "d(0) on X: 22012 once");
+	CHECK(exec_is(t.app, false, "d", 5, 2), "d(5) on X afterwards");
+	/* where it is there: by name, the same error */
+	AT(&t, PINNED);
+	CHECK(fails_once(t.app, false, "0", "22012", DIV0) == 0, "d(0) on Y, by name: 22012 once");
+	CHECK(exec_is(t.app, false, "d", 2, 5), "d(2) on Y afterwards");
+
+	/* inside blocks, on server connections that lack it */
+	CHECK(trio_clean_servers(&t), "both server connections forget everything");
+	CHECK(look_both(&t, ERR_MARKER, &x, &y) && x.total == 0 && y.total == 0, "both empty");
+	CHECK(aborted_block(t.app, false, false) == 0, "on Y: the block's first execution fails");
+	AT(&t, UNPINNED);
+	CHECK(aborted_block(t.app, true, false) == 0,
+	      "on X (async): the block's first execution fails");
+	CHECK(trio_clean_servers(&t), "both server connections forget everything");
+	AT(&t, PINNED);
+	CHECK(aborted_block(t.app, true, true) == 0,
+	      "on Y (async): the block's second execution fails (made there)");
+	AT(&t, UNPINNED);
+	CHECK(aborted_block(t.app, false, true) == 0,
+	      "on X: the block's second execution fails (made there)");
+	/* and where it is there */
+	AT(&t, PINNED);
+	CHECK(look_both(&t, ERR_MARKER, &x, &y), "look");
+	CHECK(x.pooled == 1 && y.pooled == 1, "both sides have it now (X [%s], Y [%s])", x.list,
+	      y.list);
+	CHECK(aborted_block(t.app, false, true) == 0, "on Y, which has it");
+	AT(&t, UNPINNED);
+	CHECK(aborted_block(t.app, true, false) == 0, "on X (async), which has it");
+	CHECK(exec_is(t.app, false, "d", 1, 10), "a last d(1)");
+	trio_close(&t);
+	return 0;
+}
+
 
 const struct pqt_case *const cases_pooled_list[] = {
 	&pooled_sync_across_servers_case,
@@ -518,10 +559,8 @@ const struct pqt_case *const cases_pooled_list[] = {
 	&pooled_server_names_case,
 	&pooled_threshold_case,
 	&pooled_processes_case,
-	&heal_alter_table_dedupe_case,
-	&heal_alter_table_pooled_case,
-	&auto_switches_behind_pooler_case,
-	&auto_stays_dedupe_direct_case,
-	&auto_switches_on_leftover_case,
+	&pooled_single_row_retry_case,
+	&pooled_cap_case,
+	&pooled_errors_pass_through_case,
 	NULL,
 };

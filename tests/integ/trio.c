@@ -205,3 +205,88 @@ void quiet(void *arg, const char *message)
 	(void)arg;
 	(void)message;
 }
+
+PGresult *do_describe(PGconn *c, bool async, const char *name)
+{
+	return async ? async_take(c, PQsendDescribePrepared(c, name)) : PQdescribePrepared(c, name);
+}
+
+/* r failed with SQLSTATE want; clears r. */
+bool failed_with(PGresult *r, const char *want)
+{
+	bool ok = strcmp(pqt_sqlstate(r), want) == 0;
+
+	if (!ok)
+		fprintf(stderr, "  expected SQLSTATE %s, got '%s' (%s)\n", want, pqt_sqlstate(r),
+			r ? PQresStatus(PQresultStatus(r)) : "no result");
+	PQclear(r);
+	return ok;
+}
+
+/* DEALLOCATE's result is the server's own: COMMAND_OK, tag DEALLOCATE. */
+bool deallocated(PGresult *r)
+{
+	bool ok = pqt_status(r, PGRES_COMMAND_OK) && strcmp(PQcmdStatus(r), "DEALLOCATE") == 0;
+
+	if (r && PQresultStatus(r) == PGRES_COMMAND_OK && !ok)
+		fprintf(stderr, "  tag '%s', expected DEALLOCATE\n", PQcmdStatus(r));
+	PQclear(r);
+	return ok;
+}
+
+
+/* A command's result with the tag want (BEGIN, COMMIT, ...); clears r. */
+bool tagged(PGresult *r, const char *want)
+{
+	bool ok = pqt_status(r, PGRES_COMMAND_OK) && strcmp(PQcmdStatus(r), want) == 0;
+
+	if (r && PQresultStatus(r) == PGRES_COMMAND_OK && !ok)
+		fprintf(stderr, "  tag '%s', expected %s\n", PQcmdStatus(r), want);
+	PQclear(r);
+	return ok;
+}
+
+/* How often needle occurs in hay. */
+int occurrences(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* The value of exec name(param) is want (sync or async). */
+bool exec_is(PGconn *c, bool async, const char *name, int param, int want)
+{
+	char p[16], w[16];
+
+	snprintf(p, sizeof(p), "%d", param);
+	snprintf(w, sizeof(w), "%d", want);
+	return pqt_value_of(do_exec(c, async, name, p), w);
+}
+
+/* n executions of name with parameter base, base+1, ...; the value is param * mul. */
+bool execs(PGconn *c, const char *name, int n, int base, int mul)
+{
+	for (int i = 0; i < n; i++) {
+		char p[16], want[16];
+		const char *v[1] = { p };
+
+		snprintf(p, sizeof(p), "%d", base + i);
+		snprintf(want, sizeof(want), "%d", (base + i) * mul);
+		if (!pqt_value_of(PQexecPrepared(c, name, 1, v, NULL, NULL, 0), want))
+			return false;
+	}
+	return true;
+}
+
+/* The app's transaction status is want. */
+bool tx_is(PGconn *c, PGTransactionStatusType want)
+{
+	PGTransactionStatusType got = PQtransactionStatus(c);
+
+	if (got != want)
+		fprintf(stderr, "  transaction status %d, expected %d\n", (int)got, (int)want);
+	return got == want;
+}

@@ -65,6 +65,22 @@ bool prepared(PGresult *r);
 bool heal_row(PGresult *r, int n);
 /* Runs before, the table's name, after (on c). */
 bool exec_table(PGconn *c, const char *before, const char *table, const char *after);
+/* Describe, blocking or through PQsend* + an event loop. */
+PGresult *do_describe(PGconn *c, bool async, const char *name);
+/* r failed with SQLSTATE want; clears r. */
+bool failed_with(PGresult *r, const char *want);
+/* DEALLOCATE's result is the server's own: COMMAND_OK, tag DEALLOCATE; clears r. */
+bool deallocated(PGresult *r);
+/* A command's result with the tag want (BEGIN, COMMIT, ...); clears r. */
+bool tagged(PGresult *r, const char *want);
+/* How often needle occurs in hay. */
+int occurrences(const char *hay, const char *needle);
+/* The value of exec name(param) is want (sync or async). */
+bool exec_is(PGconn *c, bool async, const char *name, int param, int want);
+/* n executions of name with parameter base, base+1, ...; the value is param * mul. */
+bool execs(PGconn *c, const char *name, int n, int base, int mul);
+/* The app's transaction status is want. */
+bool tx_is(PGconn *c, PGTransactionStatusType want);
 /* A notice receiver that drops notices. */
 void quiet(void *arg, const char *message);
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
+
 #include "conninfo.h"
 
 #define U MODE_UNNAMED
@@ -347,11 +349,5 @@ static Suite *conninfo_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(conninfo_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(conninfo_suite(), "conninfo");
 }

@@ -127,5 +127,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	return run_suite(suite());
+	return run_suite(suite(), "content");
 }

@@ -66,5 +66,5 @@ int main(void)
 	tcase_add_test(tc, real_objects);
 	tcase_add_test(tc, broken_inputs);
 	suite_add_tcase(s, tc);
-	return run_suite(s);
+	return run_suite(s, "elf_needed");
 }

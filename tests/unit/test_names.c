@@ -221,5 +221,5 @@ int main(void)
 	tcase_add_test(content, is_content);
 	suite_add_tcase(s, sha);
 	suite_add_tcase(s, content);
-	return run_suite(s);
+	return run_suite(s, "names");
 }

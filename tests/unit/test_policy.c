@@ -357,5 +357,5 @@ int main(void)
 	tcase_add_test(tc, pooled_and_auto_config);
 	tcase_add_test(tc, pooled_prepare_records_text);
 	suite_add_tcase(s, tc);
-	return run_suite(s);
+	return run_suite(s, "policy");
 }

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
+
 struct xref {
 	enum sql_kind kind;
 	int stmt;
@@ -487,11 +489,5 @@ static Suite *sqlscan_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sqlscan_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(sqlscan_suite(), "sqlscan");
 }

@@ -168,5 +168,5 @@ int main(void)
 	tcase_add_test(tc, clear_forgets_everything);
 	tcase_add_test(tc, generated_names);
 	suite_add_tcase(s, tc);
-	return run_suite(s);
+	return run_suite(s, "stmt_table");
 }

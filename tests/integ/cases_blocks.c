@@ -1,14 +1,130 @@
 /*
- * Pooled mode inside transaction blocks, the hard corners (found in review):
- * behind PgBouncer with one server connection, so most cases also pass
- * without the shim, and with it must behave exactly the same: nothing the
- * shim adds to a block may fail, reorder or change what the app sees.
+ * Pooled mode inside transaction blocks: sequences of blocks on both server
+ * connections (COMMIT, ROLLBACK, a prepared COMMIT, DEALLOCATE ALL
+ * underneath), and the hard corners found in review, where nothing the shim
+ * adds to a block may fail, reorder or change what the app sees (some behind
+ * PgBouncer with one server connection, where they pass without the shim too).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "trio.h"
+
+/* ==== 4. sequences of transaction blocks ==== */
+
+#define BLK_MARKER "pqt_blk"
+
+enum block_end { END_COMMIT, END_ROLLBACK, END_PREPARED_COMMIT };
+
+/*
+ * BEGIN; A(p); B(p); [SELECT 1;] A(p+1); end — on the side `where` (pinned
+ * before BEGIN, so the whole block lands there). A is $1 + 100, B is $1 * 10.
+ */
+static int block(struct trio *t, bool where, int p, bool mid_select, enum block_end end)
+{
+	PGresult *r;
+
+	AT(t, where);
+	CHECK(tagged(PQexec(t->app, "BEGIN"), "BEGIN"), "begin");
+	CHECK(tx_is(t->app, PQTRANS_INTRANS), "in the block");
+	CHECK(exec_is(t->app, false, "a", p, p + 100), "A(%d) first in the block", p);
+	CHECK(exec_is(t->app, false, "b", p, p * 10), "B(%d) in the block", p);
+	if (mid_select)
+		CHECK(pqt_value_of(PQexec(t->app, "SELECT 1"), "1"), "SELECT 1 in the block");
+	CHECK(exec_is(t->app, false, "a", p + 1, p + 101), "A(%d) again in the block", p + 1);
+	CHECK(tx_is(t->app, PQTRANS_INTRANS), "still in the block");
+	switch (end) {
+	case END_COMMIT:
+		CHECK(tagged(PQexec(t->app, "COMMIT"), "COMMIT"), "commit");
+		break;
+	case END_ROLLBACK:
+		CHECK(tagged(PQexec(t->app, "ROLLBACK"), "ROLLBACK"), "rollback");
+		break;
+	case END_PREPARED_COMMIT:
+		r = PQexecPrepared(t->app, "c", 0, NULL, NULL, NULL, 0);
+		CHECK(tagged(r, "COMMIT"), "the prepared COMMIT ends the block");
+		break;
+	}
+	CHECK(tx_is(t->app, PQTRANS_IDLE), "out of the block");
+	return 0;
+}
+
+/* BEGIN (PQexec) then at once the prepared COMMIT (the block's first execution). */
+static int begin_prepared_commit(struct trio *t, bool where)
+{
+	AT(t, where);
+	CHECK(tagged(PQexec(t->app, "BEGIN"), "BEGIN"), "begin");
+	CHECK(tagged(PQexecPrepared(t->app, "c", 0, NULL, NULL, NULL, 0), "COMMIT"),
+	      "the prepared COMMIT as the block's first execution");
+	CHECK(tx_is(t->app, PQTRANS_IDLE), "out of the block");
+	return 0;
+}
+
+/* Every kind of block on alternating sides, and executions outside blocks. */
+static int block_round(struct trio *t, int base)
+{
+	CHECK(block(t, PINNED, base + 1, false, END_COMMIT) == 0, "block 1 on Y");
+	CHECK(block(t, UNPINNED, base + 3, false, END_COMMIT) == 0, "block 2 on X");
+	CHECK(block(t, PINNED, base + 5, true, END_COMMIT) == 0, "block 3 on Y, SELECT 1 inside");
+	CHECK(block(t, UNPINNED, base + 7, true, END_ROLLBACK) == 0,
+	      "block 4 on X, SELECT 1 inside, ROLLBACK");
+	CHECK(block(t, PINNED, base + 9, false, END_ROLLBACK) == 0, "block 5 on Y, ROLLBACK");
+	CHECK(block(t, UNPINNED, base + 11, false, END_PREPARED_COMMIT) == 0,
+	      "block 6 on X, ended by the prepared COMMIT");
+	CHECK(block(t, PINNED, base + 13, true, END_PREPARED_COMMIT) == 0,
+	      "block 7 on Y, SELECT 1 inside, ended by the prepared COMMIT");
+	CHECK(begin_prepared_commit(t, UNPINNED) == 0, "block 8 on X: BEGIN, prepared COMMIT");
+	CHECK(begin_prepared_commit(t, PINNED) == 0, "block 9 on Y: BEGIN, prepared COMMIT");
+	AT(t, UNPINNED);
+	CHECK(exec_is(t->app, false, "a", base, base + 100) &&
+		      exec_is(t->app, false, "b", base, base * 10),
+	      "outside a block on X");
+	AT(t, PINNED);
+	CHECK(exec_is(t->app, true, "a", base, base + 100) &&
+		      exec_is(t->app, true, "b", base, base * 10),
+	      "outside a block on Y (async)");
+	return 0;
+}
+
+PQT_CASE(pooled_block_sequences, true,
+	 "pooled mode: blocks BEGIN; A; B; A; COMMIT/ROLLBACK/prepared COMMIT on alternating server connections, again after DEALLOCATE ALL on one");
+static int pooled_block_sequences(void)
+{
+	struct trio t;
+	struct held x, y;
+
+	CHECK(trio_open(&t, "pooled", "1", NULL), "connect and clean");
+	CHECK(prepared(PQprepare(t.app, "a", "select $1::int + 100 as " BLK_MARKER, 0, NULL)),
+	      "prepare a");
+	CHECK(prepared(PQprepare(t.app, "b", "select $1::int * 10 as " BLK_MARKER, 0, NULL)),
+	      "prepare b");
+	CHECK(prepared(PQprepare(t.app, "c", "COMMIT", 0, NULL)), "prepare c (COMMIT)");
+	CHECK(block_round(&t, 0) == 0, "first round");
+	CHECK(block_round(&t, 1000) == 0, "second round (the statements are on both sides)");
+	AT(&t, PINNED);
+	CHECK(look_both(&t, BLK_MARKER, &x, &y), "look");
+	fprintf(stderr, "  X holds [%s], Y holds [%s]\n", x.list, y.list);
+	CHECK(x.total == x.pooled && y.total == y.pooled, "only content names on the servers");
+	CHECK(x.pooled == 2 && y.pooled == 2, "A and B by their content names on both sides");
+	/* X forgets everything */
+	CHECK(pqt_exec_ok(t.pin, "DEALLOCATE ALL"), "DEALLOCATE ALL on X (not through the shim)");
+	CHECK(look_both(&t, BLK_MARKER, &x, &y), "look");
+	CHECK(x.total == 0 && y.pooled == 2, "X holds nothing, Y still both (X [%s], Y [%s])",
+	      x.list, y.list);
+	CHECK(block_round(&t, 2000) == 0, "a round after DEALLOCATE ALL on X");
+	CHECK(block_round(&t, 3000) == 0, "and another");
+	AT(&t, PINNED);
+	CHECK(look_both(&t, BLK_MARKER, &x, &y), "look");
+	fprintf(stderr, "  afterwards X holds [%s], Y holds [%s]\n", x.list, y.list);
+	CHECK(x.pooled == 2 && y.pooled == 2, "A and B made again on X");
+	AT(&t, UNPINNED);
+	trio_close(&t);
+	return 0;
+}
+
 
 static PGconn *open_pooled(void)
 {
@@ -193,7 +309,9 @@ static int pooled_block_refusals(void)
 	return 0;
 }
 
-const struct pqt_case *const cases_pooled3_list[] = {
+
+const struct pqt_case *const cases_blocks_list[] = {
+	&pooled_block_sequences_case,
 	&pooled_block_set_transaction_case,
 	&pooled_block_made_by_others_case,
 	&pooled_block_single_row_case,
