@@ -1,5 +1,5 @@
 # Benchmarks: `make bench` builds the drivers, runs bench/run.sh (about 5
-# minutes: per-call cost against a stub libpq, scaling, pgbench and a
+# minutes: per-call cost against the fake libpq, scaling, pgbench and a
 # re-prepare client against throwaway PostgreSQL 15 / PgBouncer 1.18),
 # prints a table and writes bench/results.md. Benchmarks report, they never
 # fail the build. Not part of `make test`. `make bench-bins` only builds.
@@ -7,15 +7,15 @@
 BENCH_B      := $(B)/bench
 BENCH_CFLAGS  = $(ALL_CFLAGS) -Wno-unused-parameter
 BENCH_DEPS   := bench/bench_util.h mk/bench.mk
-# the drivers link the stub by its soname and find it next to themselves
+# the drivers link the fake libpq (tests/fake, lenient) by its soname, next to themselves
 BENCH_STUB_LINK = -L$(BENCH_B) -lpq -Wl,-rpath,'$$ORIGIN'
 BENCH_BINS   := $(BENCH_B)/libpq.so.5 $(BENCH_B)/percall $(BENCH_B)/scale $(BENCH_B)/reprepare
 
 .PHONY: bench bench-bins bench-tls-ie
 
-$(BENCH_B)/libpq.so.5: bench/stub_libpq.c mk/bench.mk
+$(BENCH_B)/libpq.so.5: tests/fake/fake_libpq.c tests/fake/fake.h mk/bench.mk
 	@mkdir -p $(@D)
-	$(call quiet,CC,$@)$(CC) $(BENCH_CFLAGS) -fPIC -shared -Wl,-soname,libpq.so.5 -o $@ $<
+	$(call quiet,CC,$@)$(CC) $(BENCH_CFLAGS) -Itests/fake -fPIC -shared -Wl,-soname,libpq.so.5 -o $@ $<
 	@ln -sf libpq.so.5 $(BENCH_B)/libpq.so
 
 $(BENCH_B)/percall: bench/percall.c $(BENCH_DEPS) $(BENCH_B)/libpq.so.5

@@ -13,6 +13,8 @@ bin=$root/build/tests/integ/pqtest
 shim=$root/build/libpqshim.so
 # shellcheck source=tests/lib/servers.sh
 source "$root/tests/lib/servers.sh"
+# shellcheck source=tests/lib/cases.sh
+source "$root/tests/lib/cases.sh"
 
 if [[ -n ${CASE:-} ]] && ! "$bin" --list | grep -q "^$CASE " && ! grep -q "^case_$CASE()" "$0"; then
 	echo "integration: no case named $CASE ($bin --list and the shell_case lines here name them)"
@@ -32,41 +34,7 @@ only=${CASE:-}
 # wanted NAME: true when NAME is to run
 wanted() { [[ -z $only || $1 == "$only" ]]; }
 
-# run_case NAME WITH_SHIM -> exit code of the case
-run_case() {
-	local rc=0
-	if [ "$2" = with ]; then
-		LD_PRELOAD=$shim timeout 120 "$bin" "$1" >"$log" 2>&1 || rc=$?
-	else
-		env -u LD_PRELOAD timeout 120 "$bin" "$1" >"$log" 2>&1 || rc=$?
-	fi
-	return "$rc"
-}
-
-while read -r name kind doc; do
-	wanted "$name" || continue
-	problem=
-	rc=0
-	run_case "$name" with || rc=$?
-	if [ "$rc" -ne 0 ]; then
-		problem="with the shim: exit $rc"$'\n'"$(cat "$log")"
-	elif [ "$kind" = fix ]; then
-		rc=0
-		run_case "$name" without || rc=$?
-		if [ "$rc" -eq 0 ]; then
-			problem="passes without the shim too: it proves nothing"
-		elif [ "$rc" -ne 1 ]; then
-			problem="without the shim: exit $rc (expected 1, a failed check)"$'\n'"$(cat "$log")"
-		fi
-	fi
-	if [ -z "$problem" ]; then
-		pass=$((pass + 1))
-		printf 'ok   %-30s %s%s\n' "$name" "$doc" "$([ "$kind" = fix ] && echo ' [fails without the shim]')"
-	else
-		fail=$((fail + 1))
-		printf 'FAIL %-30s %s\n%s\n' "$name" "$doc" "$problem" | sed '2,$s/^/     /'
-	fi
-done < <("$bin" --list)
+cases_run "$bin" "$shim" "$log" "$only"
 
 # Real programs. shell_case NAME DOC [keep]: runs case_NAME without the shim
 # (it must fail, unless "keep") and with it (it must pass); case_NAME gets

@@ -41,7 +41,7 @@ void exec_decide(struct conn_state *cs, const char *name, bool sync, struct rout
 		f.threshold = cfg->pooled_threshold;
 		f.cap = cfg->pooled_max;
 	}
-	f.inflight = track_inflight(cs, name, &in);
+	f.inflight = cs->q.head ? track_inflight(cs, name, &in) : NULL;
 	route_exec(&f, &cs->stmts, &cs->contents, &cs->block, name, out);
 }
 

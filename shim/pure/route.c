@@ -1,6 +1,4 @@
 /* The route of an execution; the kinds are in route.h. */
-#include <string.h>
-
 #include "route.h"
 
 /*
@@ -65,7 +63,7 @@ void route_exec(const struct route_facts *f, struct stmt_table *t, struct conten
 	struct stmt *s = NULL;
 	int kind;
 
-	memset(&out->sql, 0, sizeof(out->sql));
+	out->sql.text = NULL;
 	out->watch = false;
 	out->stmt = NULL;
 	out->content = NULL;
