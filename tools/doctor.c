@@ -581,15 +581,22 @@ static void random_suffix(char *out, size_t size)
 	snprintf(out, size, "%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
 }
 
-int main(int argc, char **argv)
-{
-	const char *conninfo = "", *shim, *mode;
-	char err[1024] = "", msg[1200], suffix[16];
+/* Everything one run of the doctor finds out. */
+struct doctor {
+	const char *conninfo;
+	const char *shim; /* the preloaded shim's path, or NULL */
+	bool unnamed;     /* the user's connection is in unnamed mode */
+	char suffix[16];
 	struct probe p;
-	PGconn *c;
-	PGresult *r;
-	bool probe_ok, cleaned, is_pooled, unnamed, bad_usage = false;
+	bool probe_ok, is_pooled;
+	char err[1024];
+};
+
+/* The connection string from the arguments; -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, const char **conninfo)
+{
 	int argi = 1;
+	bool bad_usage = false;
 
 	if (argi < argc && (strcmp(argv[argi], "-h") == 0 || strcmp(argv[argi], "--help") == 0)) {
 		usage(stdout);
@@ -603,20 +610,21 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (argi < argc)
-		conninfo = argv[argi];
-	collect_secrets(conninfo);
-	/* a diagnostic must not hang on a host that drops packets; the string's own
-	 * connect_timeout, or the caller's PGCONNECT_TIMEOUT, still wins */
-	setenv("PGCONNECT_TIMEOUT", "10", 0);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	*conninfo = argi < argc ? argv[argi] : "";
+	return -1;
+}
 
-	/* 1. the user's own connection, exactly as the app would open it */
-	c = connect_to(conninfo, false);
+/* Step 1: the user's own connection, exactly as the app would open it; 0, or 2. */
+static int check_connection(struct doctor *d)
+{
+	char msg[1200], why[128];
+	const char *kw[4], *val[4], *mode;
+	PGconn *c = connect_to(d->conninfo, false);
+
 	if (!c || PQstatus(c) != CONNECTION_OK) {
 		scrub(c ? PQerrorMessage(c) : "out of memory", msg, sizeof(msg));
 		fprintf(stderr, "pqshim doctor: cannot connect: %s\n", msg);
-		if (!shim_path() && strstr(conninfo, "pgbouncer"))
+		if (!shim_path() && strstr(d->conninfo, "pgbouncer"))
 			fprintf(stderr, "pqshim doctor: run it as `pqshim doctor`, with the shim "
 					"preloaded, for pgbouncer=true and the like\n");
 		PQfinish(c);
@@ -626,122 +634,169 @@ int main(int argc, char **argv)
 	    nz(PQdb(c)), nz(PQuser(c)));
 	say("server:", "PostgreSQL %s (%d)", nz(PQparameterStatus(c, "server_version")),
 	    PQserverVersion(c));
-
-	random_suffix(suffix, sizeof(suffix));
-	shim = shim_path();
-	{
-		const char *kw[4], *val[4];
-		char why[128];
-
-		conn_arrays(conninfo, false, kw, val);
-		mode = planned_mode(kw, val, why, sizeof(why));
-		if (shim)
-			say("shim:", "preloaded (%s); this connection's mode: %s (%s)", shim, mode, why);
-		else
-			say("shim:", "not preloaded (run the doctor as `pqshim doctor`); with it this "
-				     "connection's mode would be %s (%s)", mode, why);
-	}
-	unnamed = strcmp(mode, "unnamed") == 0;
+	d->shim = shim_path();
+	conn_arrays(d->conninfo, false, kw, val);
+	mode = planned_mode(kw, val, why, sizeof(why));
+	if (d->shim)
+		say("shim:", "preloaded (%s); this connection's mode: %s (%s)", d->shim, mode, why);
+	else
+		say("shim:", "not preloaded (run the doctor as `pqshim doctor`); with it this "
+			     "connection's mode would be %s (%s)", mode, why);
+	d->unnamed = strcmp(mode, "unnamed") == 0;
 	/* a session pooler with a pool of one would keep the probe waiting for this one */
 	PQfinish(c);
+	return 0;
+}
 
-	/* 2. the probe and the holder, both with the shim off */
-	memset(&p, 0, sizeof(p));
-	snprintf(p.name, sizeof(p.name), "pqshim_doctor_%ld_%s", (long)getpid(), suffix);
-	p.c = connect_to(conninfo, shim != NULL);
-	if (!p.c || PQstatus(p.c) != CONNECTION_OK) {
-		scrub(p.c ? PQerrorMessage(p.c) : "out of memory", msg, sizeof(msg));
+/* Step 2: the probe and the holder, both with the shim off; 0, or 2. */
+static int open_probe(struct doctor *d)
+{
+	struct probe *p = &d->p;
+	char msg[1200];
+
+	memset(p, 0, sizeof(*p));
+	random_suffix(d->suffix, sizeof(d->suffix));
+	snprintf(p->name, sizeof(p->name), "pqshim_doctor_%ld_%s", (long)getpid(), d->suffix);
+	p->c = connect_to(d->conninfo, d->shim != NULL);
+	if (!p->c || PQstatus(p->c) != CONNECTION_OK) {
+		scrub(p->c ? PQerrorMessage(p->c) : "out of memory", msg, sizeof(msg));
 		fprintf(stderr, "pqshim doctor: cannot open the probe connection: %s\n", msg);
-		PQfinish(p.c);
+		PQfinish(p->c);
 		return 2;
 	}
-	p.h.c = connect_to(conninfo, shim != NULL);
-	if (p.h.c && PQstatus(p.h.c) == CONNECTION_OK) {
-		p.h.usable = true;
-		snprintf(p.h.sql, sizeof(p.h.sql), HOLD_SQL, p.name);
-		PQsetNoticeReceiver(p.h.c, holder_notice, &p.h);
+	p->h.c = connect_to(d->conninfo, d->shim != NULL);
+	if (p->h.c && PQstatus(p->h.c) == CONNECTION_OK) {
+		p->h.usable = true;
+		snprintf(p->h.sql, sizeof(p->h.sql), HOLD_SQL, p->name);
+		PQsetNoticeReceiver(p->h.c, holder_notice, &p->h);
 	} else {
-		holder_drop(&p.h, "no second connection: ",
-			    p.h.c ? PQerrorMessage(p.h.c) : "out of memory");
+		holder_drop(&p->h, "no second connection: ",
+			    p->h.c ? PQerrorMessage(p->h.c) : "out of memory");
 	}
+	return 0;
+}
 
-	/* the session as found, then the statement, then autocommit statements */
-	probe_ok = probe_look(&p, false, false, err, sizeof(err));
-	if (probe_ok) {
-		r = PQprepare(p.c, p.name, "SELECT 1", 0, NULL);
-		probe_ok = res_ok(r);
-		if (!probe_ok)
-			snprintf(err, sizeof(err), "could not prepare %s: %s", p.name,
-				 res_error(p.c, r));
+/* Step 3: the session as found, then the statement, then autocommit statements. */
+static void run_probe(struct doctor *d)
+{
+	struct probe *p = &d->p;
+	PGresult *r;
+
+	d->probe_ok = probe_look(p, false, false, d->err, sizeof(d->err));
+	if (d->probe_ok) {
+		r = PQprepare(p->c, p->name, "SELECT 1", 0, NULL);
+		d->probe_ok = res_ok(r);
+		if (!d->probe_ok)
+			snprintf(d->err, sizeof(d->err), "could not prepare %s: %s", p->name,
+				 res_error(p->c, r));
 		PQclear(r);
 	}
 	/* once the probe had to wait for the holder (a pool of one), that is proof enough:
 	 * holding again would only make every other statement wait as long */
-	for (int i = 0; probe_ok && i < PROBE_STATEMENTS; i++)
-		probe_ok = probe_look(&p, i % 2 == 1 && !p.blocked, true, err, sizeof(err));
-	is_pooled = pooled(&p);
+	for (int i = 0; d->probe_ok && i < PROBE_STATEMENTS; i++)
+		d->probe_ok = probe_look(p, i % 2 == 1 && !p->blocked, true, d->err, sizeof(d->err));
+	d->is_pooled = pooled(p);
+}
 
-	if (p.n_pids == 0)
+/* Step 4: what the probe saw. */
+static void report_probe(const struct doctor *d)
+{
+	const struct probe *p = &d->p;
+	char msg[1200];
+
+	if (p->n_pids == 0)
 		say("backend pid:", "unknown");
-	else if (p.n_pids > 1)
-		say("backend pid:", "changed: %d backends in %d autocommit statements", p.n_pids,
-		    p.steps + 1);
+	else if (p->n_pids > 1)
+		say("backend pid:", "changed: %d backends in %d autocommit statements", p->n_pids,
+		    p->steps + 1);
 	else
-		say("backend pid:", "the same (%d) in %d autocommit statements%s", p.pids[0],
-		    p.steps + 1, is_pooled ? ", but shared with another client connection" : "");
-	if (p.blocked)
+		say("backend pid:", "the same (%d) in %d autocommit statements%s", p->pids[0],
+		    p->steps + 1, d->is_pooled ? ", but shared with another client connection" : "");
+	if (p->blocked)
 		say("", "%d statement(s) waited for another client connection's statement to end: "
-			"they share server connections", p.blocked);
-	if (p.steps == 0)
+			"they share server connections", p->blocked);
+	if (p->steps == 0)
 		say("named statement:", "not probed");
-	else if (p.missing == 0)
-		say("named statement:", "survived all %d transactions", p.steps);
+	else if (p->missing == 0)
+		say("named statement:", "survived all %d transactions", p->steps);
 	else
-		say("named statement:", "missing in %d of %d transactions", p.missing, p.steps);
+		say("named statement:", "missing in %d of %d transactions", p->missing, p->steps);
 	say("leftovers:", "%ld prepared statement(s) of earlier clients in a server session",
-	    p.leftovers);
-	if (p.h.note[0]) {
-		scrub(p.h.note, msg, sizeof(msg));
+	    p->leftovers);
+	if (p->h.note[0]) {
+		scrub(p->h.note, msg, sizeof(msg));
 		say("note:", "%s; the probe ran without it", msg);
 	}
-	if (!probe_ok) {
-		scrub(err, msg, sizeof(msg));
+	if (!d->probe_ok) {
+		scrub(d->err, msg, sizeof(msg));
 		say("probe failed:", "%s", msg);
 	}
+}
 
-	cleaned = p.steps > 0 ? probe_cleanup(&p, err, sizeof(err)) : true;
-	if (!cleaned) {
-		scrub(err, msg, sizeof(msg));
+/* Step 5: the probe's statement goes, and its connections. */
+static void clean_up(struct doctor *d)
+{
+	struct probe *p = &d->p;
+	char msg[1200];
+
+	if (p->steps > 0 && !probe_cleanup(p, d->err, sizeof(d->err))) {
+		scrub(d->err, msg, sizeof(msg));
 		say("note:", "could not deallocate %s (%s): it stays in one server session until "
-			     "that ends", p.name, msg);
+			     "that ends", p->name, msg);
 	}
-	if (p.h.c)
-		PQfinish(p.h.c);
-	PQfinish(p.c);
+	if (p->h.c)
+		PQfinish(p->h.c);
+	PQfinish(p->c);
+}
 
-	if (is_pooled)
+/* Step 6: the verdict and the advice; the exit status. */
+static int recommend(const struct doctor *d)
+{
+	if (d->is_pooled)
 		say("pooling:", "detected: client connections share server connections from one "
 				"transaction to the next, so named prepared statements are not safe");
 	else
-		say("pooling:", "%s", probe_ok ? "none seen" : "unknown");
-	if (is_pooled)
+		say("pooling:", "%s", d->probe_ok ? "none seen" : "unknown");
+	if (d->is_pooled)
 		say("recommendation:", "use prepared_statements=false (unnamed mode)%s",
-		    unnamed ? "; this connection already does" : "");
-	else if (probe_ok)
+		    d->unnamed ? "; this connection already does" : "");
+	else if (d->probe_ok)
 		say("recommendation:", "dedupe (the default) is enough");
 	else
 		say("recommendation:", "none: the probe did not complete");
-	if (is_pooled && !unnamed)
+	if (d->is_pooled && !d->unnamed)
 		say("", "e.g. pqshim --unnamed your-app, or pgbouncer=true or "
 			"prepared_statements=false in its connection string");
-	if (is_pooled)
+	if (d->is_pooled)
 		say("", "or, to keep the server's plan cache behind the pooler, pooled mode: "
 			"pqshim --mode pooled your-app, or pqshim_mode=pooled in the connection string");
-	if (p.leftovers > 0)
+	if (d->p.leftovers > 0)
 		say("", "statements left by earlier clients can collide with the app's names "
 			"(42P05); a session pooler needs server_reset_query = DISCARD ALL");
+	return d->is_pooled || d->p.leftovers > 0 || !d->probe_ok ? 1 : 0;
+}
 
+int main(int argc, char **argv)
+{
+	struct doctor d;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	if ((rc = parse_args(argc, argv, &d.conninfo)) >= 0)
+		return rc;
+	collect_secrets(d.conninfo);
+	/* a diagnostic must not hang on a host that drops packets; the string's own
+	 * connect_timeout, or the caller's PGCONNECT_TIMEOUT, still wins */
+	setenv("PGCONNECT_TIMEOUT", "10", 0);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if ((rc = check_connection(&d)) != 0 || (rc = open_probe(&d)) != 0)
+		goto out;
+	run_probe(&d);
+	report_probe(&d);
+	clean_up(&d);
+	rc = recommend(&d);
+out:
 	for (int i = 0; i < n_secrets; i++)
 		free(secrets[i]);
-	return is_pooled || p.leftovers > 0 || !probe_ok ? 1 : 0;
+	return rc;
 }

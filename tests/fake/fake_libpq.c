@@ -33,6 +33,7 @@ int PQsendClosePortal(PGconn *conn, const char *portal);
 #define CONN_MAGIC 0x46414b45u
 
 struct pg_result {
+	bool is_static;   /* one of the lenient mode's canned results: never freed */
 	ExecStatusType status;
 	char sqlstate[6];
 	char *message;    /* primary message (errors) */
@@ -53,7 +54,6 @@ struct stmt {
 struct session {
 	struct stmt *stmts;
 	bool in_block, aborted;
-	char portal_text[256]; /* what the unnamed portal last ran (DP) */
 };
 
 struct command {
@@ -76,6 +76,7 @@ struct pg_conn {
 	char route[64];
 	size_t route_pos;
 	struct command *head, *tail;
+	struct command one;    /* reused outside pipeline mode: no allocation per command */
 	int drop_after;        /* messages until the connection breaks; 0: never */
 	char err[512];
 	char params[4][2][64];
@@ -133,6 +134,13 @@ static PGresult *res_one(const char *v)
 {
 	return res_rows(1, &v);
 }
+
+/* Lenient mode answers with these: no allocation per call, as a canned stub. */
+static char *canned_value[2] = { "?", NULL };
+static struct pg_result canned_row = { .is_static = true, .status = PGRES_TUPLES_OK,
+				       .cmd = "SELECT 1", .ntuples = 1, .nfields = 1,
+				       .values = canned_value };
+static struct pg_result canned_ok = { .is_static = true, .status = PGRES_COMMAND_OK };
 
 /* ---- the wire log ---- */
 
@@ -340,7 +348,7 @@ static PGresult *sql_prepare(PGconn *c, struct session *s, const char *p)
 	if (!parses(as))
 		return res_error("42601", "syntax error in PREPARE");
 	if (c->lenient)
-		return res_new(PGRES_COMMAND_OK, "PREPARE");
+		return res_new(PGRES_COMMAND_OK, "PREPARE"); /* the tag matters to the shim */
 	if (*stmt_find(s, name))
 		return res_error("42P05", "prepared statement \"%s\" already exists", name);
 	stmt_put(s, name, as);
@@ -381,7 +389,7 @@ static PGresult *sql_execute(PGconn *c, struct session *s, const char *p)
 		}
 	}
 	if (!st)
-		return res_one("?");
+		return &canned_row;
 	return run_one(c, s, st->text, n, v);
 }
 
@@ -470,7 +478,7 @@ static PGresult *run_one(PGconn *c, struct session *s, const char *text, int n,
 		sscanf(p, " %5s", st);
 		r = res_error(st, "failed as the script says (%s)", st);
 	} else if (word(&p, "select")) {
-		r = select_value(p, n, vals);
+		r = c->lenient ? &canned_row : select_value(p, n, vals);
 		if (!r)
 			r = list_content_names(s);
 	} else {
@@ -485,10 +493,16 @@ static PGresult *run_one(PGconn *c, struct session *s, const char *text, int n,
 
 static struct command *cmd_new(PGconn *c)
 {
-	struct command *m = calloc(1, sizeof(*m));
+	struct command *m;
 
-	if (!m)
+	if (!c->head && c->pipeline == PQ_PIPELINE_OFF) {
+		m = &c->one;
+		m->next = NULL;
+		m->n = m->pos = 0;
+		m->sync = false;
+	} else if (!(m = calloc(1, sizeof(*m)))) {
 		abort();
+	}
 	m->arrived = !c->hold;
 	if (c->tail)
 		c->tail->next = m;
@@ -580,7 +594,7 @@ static int send_parse(PGconn *c, struct command *m, const char *name, const char
 	if (!parses(query))
 		r = res_error("42601", "syntax error at or near \"%.20s\"", query);
 	else if (c->lenient)
-		r = res_new(PGRES_COMMAND_OK, "");
+		r = &canned_ok;
 	else if (name[0] && *stmt_find(s, name))
 		r = res_error("42P05", "prepared statement \"%s\" already exists", name);
 	else if (s->aborted)
@@ -618,8 +632,7 @@ static int send_execute(PGconn *c, struct command *m, const char *name, int n,
 		r = res_error("08P01", "bind message supplies %d parameters, but prepared statement "
 				       "\"%s\" requires %d", n, name, st->nparams);
 	} else {
-		r = st ? run_one(c, s, st->text, n, vals) : res_one("?");
-		snprintf(s->portal_text, sizeof(s->portal_text), "%s", st ? st->text : "");
+		r = st ? run_one(c, s, st->text, n, vals) : &canned_row;
 	}
 	if (r->status == PGRES_FATAL_ERROR && s->in_block)
 		s->aborted = true;
@@ -854,7 +867,8 @@ static void cmd_pop(PGconn *c)
 		c->tail = NULL;
 	for (int i = m->pos; i < m->n; i++)
 		PQclear(m->r[i]);
-	free(m);
+	if (m != &c->one)
+		free(m);
 }
 
 PGresult *PQgetResult(PGconn *c)
@@ -1273,7 +1287,7 @@ char *PQgetvalue(const PGresult *r, int row, int col)
 
 void PQclear(PGresult *r)
 {
-	if (!r)
+	if (!r || r->is_static)
 		return;
 	for (int i = 0; i < r->ntuples; i++)
 		free(r->values[i]);
