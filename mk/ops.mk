@@ -17,9 +17,10 @@ $(FAKE_B)/libpq.so.5: tests/fake/fake_libpq.c tests/fake/fake.h mk/ops.mk
 
 fake: $(FAKE_B)/libpq.so.5
 
-$(OPS_B)/ops: tests/ops/ops.c tests/fake/fake.h $(FAKE_B)/libpq.so.5 $(B)/libcore.a mk/ops.mk
+$(OPS_B)/ops: tests/ops/ops.c tests/fake/fake.h tests/integ/pqtest.h $(FAKE_B)/libpq.so.5 \
+		$(B)/libcore.a mk/ops.mk
 	@mkdir -p $(@D)
-	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -Itests/fake -o $@ $< $(B)/libcore.a \
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -Itests/fake -Itests/integ -o $@ $< $(B)/libcore.a \
 		-L$(FAKE_B) -lpq -Wl,-rpath,'$$ORIGIN/../fake'
 
 ops-test: all $(OPS_B)/ops

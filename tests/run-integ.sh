@@ -47,13 +47,7 @@ shell_case() {
 	elif ! "case_$name" with >"$log" 2>&1; then
 		problem="with the shim:"$'\n'"$(cat "$log")"
 	fi
-	if [ -z "$problem" ]; then
-		pass=$((pass + 1))
-		printf 'ok   %-30s %s%s\n' "$name" "$doc" "$([ "$kind" = fix ] && echo ' [fails without the shim]')"
-	else
-		fail=$((fail + 1))
-		printf 'FAIL %-30s %s\n%s\n' "$name" "$doc" "$problem" | sed '2,$s/^/     /'
-	fi
+	cases_report "$name" "$kind" "$doc" "$problem"
 }
 
 # shim_env with|without: the environment prefix for a program run

@@ -5,6 +5,7 @@
 # check, not a crash) and pass with it; a keep case must pass both ways.
 #
 #   cases_run BIN SHIM LOG [ONLY]     adds to $pass / $fail, prints ok/FAIL lines
+#   cases_report NAME KIND DOC PROBLEM    one such line (for cases run otherwise)
 #
 # ONLY, when set, runs that case alone.
 
@@ -17,6 +18,17 @@ cases_one() {
 		env -u LD_PRELOAD timeout 120 "$1" "$4" >"$3" 2>&1 || rc=$?
 	fi
 	return "$rc"
+}
+
+# cases_report NAME KIND DOC PROBLEM: one ok/FAIL line (PROBLEM empty: ok), counted
+cases_report() {
+	if [ -z "$4" ]; then
+		pass=$((pass + 1))
+		printf 'ok   %-30s %s%s\n' "$1" "$3" "$([ "$2" = fix ] && echo ' [fails without the shim]')"
+	else
+		fail=$((fail + 1))
+		printf 'FAIL %-30s %s\n%s\n' "$1" "$3" "$4" | sed '2,$s/^/     /'
+	fi
 }
 
 cases_run() {
@@ -37,12 +49,6 @@ cases_run() {
 				problem="without the shim: exit $rc (expected 1, a failed check)"$'\n'"$(cat "$log")"
 			fi
 		fi
-		if [ -z "$problem" ]; then
-			pass=$((pass + 1))
-			printf 'ok   %-30s %s%s\n' "$name" "$doc" "$([ "$kind" = fix ] && echo ' [fails without the shim]')"
-		else
-			fail=$((fail + 1))
-			printf 'FAIL %-30s %s\n%s\n' "$name" "$doc" "$problem" | sed '2,$s/^/     /'
-		fi
+		cases_report "$name" "$kind" "$doc" "$problem"
 	done < <("$bin" --list)
 }

@@ -14,23 +14,7 @@
 
 #include "fake.h"
 #include "names.h"
-
-struct ops_case {
-	const char *name;
-	int (*run)(void);
-	bool fails_without_shim;
-	const char *doc;
-};
-
-#define CHECK(cond, ...) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "  check failed at %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__); \
-			fputc('\n', stderr); \
-			return 1; \
-		} \
-	} while (0)
+#include "pqtest.h" /* CHECK and struct pqt_case, as the integration cases have them */
 
 /* The wire log matches pattern (fnmatch: * for a generated name); else both are printed. */
 static bool wire_is(PGconn *c, const char *pattern)
@@ -428,7 +412,7 @@ static int block_creates_what_it_lacks(void)
 
 #define CASE(name, fix, doc) { #name, name, fix, doc }
 
-static const struct ops_case cases[] = {
+static const struct pqt_case cases[] = {
 	CASE(pooled_missing_is_created, true,
 	     "pooled: 26000 on the server connection -> Parse + Execute under one Sync, then by name"),
 	CASE(pooled_created_meanwhile, true,
