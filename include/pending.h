@@ -42,7 +42,8 @@ struct op_exec {
 	bool pooled;          /* server is the statement's content name */
 	bool in_block;        /* inside the app's transaction block: no retry, errors are the app's */
 	struct content *content; /* pooled: the text's entry, marked present when made */
-	bool single_row;      /* the app asked for single-row mode: asked again for a retry */
+	int row_mode;         /* the app asked for single-row (-1) or chunked-rows (the chunk
+				 size) mode: asked again for a retry; 0: neither */
 	PGresult *hidden_err; /* the error of a command the shim added, owed in the app's place */
 	/* the statement, borrowed from its table entry (nothing else runs meanwhile) */
 	const char *text;

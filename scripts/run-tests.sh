@@ -6,7 +6,7 @@
 # Exit status 1 when any suite failed or gave no summary.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
-logs=$root/build/test-logs
+logs=${PQT_LOG_DIR:-$root/build/test-logs}
 mkdir -p "$logs"
 total_pass=0 total_fail=0 start=$SECONDS
 summary_re='^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed$'
@@ -40,6 +40,6 @@ for target in "$@"; do
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 done
-echo "test: whole outputs in build/test-logs/; $((SECONDS - start)) s in all"
+echo "test: whole outputs in ${logs#"$root/"}/; $((SECONDS - start)) s in all"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

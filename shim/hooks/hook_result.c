@@ -52,19 +52,47 @@ PQSHIM_EXPORT char *PQerrorMessage(const PGconn *conn)
 	return msg;
 }
 
-/* Single-row mode applies to the command just sent: a retry of it asks again. */
-PQSHIM_EXPORT int PQsetSingleRowMode(PGconn *conn)
+/*
+ * Single-row and chunked-rows mode apply to the command just sent: when it is
+ * an exec op of the shim's, a retry of it asks again, and while a command of
+ * the shim's is ahead of the app's Execute the shim asks when its turn comes.
+ * -1 when the mode is not the shim's business: ask libpq.
+ */
+static int row_mode(PGconn *conn, int mode)
+{
+	struct conn_state *cs = pumped(conn);
+	struct op *op = cs ? cs->q.tail : NULL;
+
+	if (!op || op->kind != OP_EXEC || op->x.delivered)
+		return -1;
+	return exec_row_mode(op, mode) > 0 ? 1 : -1;
+}
+
+/* libpq said no: nothing to ask again. */
+static int refused(PGconn *conn, int ok)
 {
 	struct conn_state *cs;
-	int ok;
 
+	if (!ok && (cs = pumped(conn)) && cs->q.tail && cs->q.tail->kind == OP_EXEC)
+		cs->q.tail->x.row_mode = 0;
+	return ok;
+}
+
+PQSHIM_EXPORT int PQsetSingleRowMode(PGconn *conn)
+{
 	if (!real_ready())
 		return 0;
-	if ((cs = pumped(conn)) && cs->q.tail && cs->q.tail->kind == OP_EXEC &&
-	    !cs->q.tail->x.delivered && exec_single_row(cs->q.tail) > 0)
+	if (row_mode(conn, EXEC_SINGLE_ROW) > 0)
 		return 1;
-	ok = CALL_REAL(real.PQsetSingleRowMode(conn));
-	if (!ok && cs && cs->q.tail && cs->q.tail->kind == OP_EXEC)
-		cs->q.tail->x.single_row = false; /* libpq said no: nothing to ask again */
-	return ok;
+	return refused(conn, CALL_REAL(real.PQsetSingleRowMode(conn)));
+}
+
+/* libpq 17+ */
+PQSHIM_EXPORT int PQsetChunkedRowsMode(PGconn *conn, int chunk_size)
+{
+	if (!real_ready() || !real.PQsetChunkedRowsMode)
+		return 0; /* what libpq 17 answers when it cannot */
+	if (chunk_size > 0 && row_mode(conn, chunk_size) > 0)
+		return 1;
+	return refused(conn, CALL_REAL(real.PQsetChunkedRowsMode(conn, chunk_size)));
 }

@@ -128,10 +128,19 @@ static bool send_unnamed(struct conn_state *cs, const struct op *op)
 	return ok;
 }
 
-static void single_row(struct conn_state *cs, const struct op *op)
+/* The app's single-row or chunked-rows mode, asked again for the attempt whose Execute is next. */
+static void row_mode(struct conn_state *cs, const struct op *op)
 {
-	if (op->x.single_row && !CALL_REAL(real.PQsetSingleRowMode(cs->conn)))
-		log_once(LOG_ONCE_SINGLE_ROW_AGAIN, LOG_WARN, "could not ask for single-row mode again");
+	int mode = op->x.row_mode, ok;
+
+	if (!mode)
+		return;
+	ok = mode == EXEC_SINGLE_ROW ? CALL_REAL(real.PQsetSingleRowMode(cs->conn))
+	     : real.PQsetChunkedRowsMode ? CALL_REAL(real.PQsetChunkedRowsMode(cs->conn, mode))
+					 : 0;
+	if (!ok)
+		log_once(LOG_ONCE_SINGLE_ROW_AGAIN, LOG_WARN,
+			 "could not ask for single-row or chunked-rows mode again");
 }
 
 #define LOOKUP_SQL \
@@ -190,12 +199,12 @@ static bool send_attempt(struct conn_state *cs, struct op *op, enum exec_stage s
 	x->sub = 0;
 	x->delivered = false;
 	if (bundle)
-		return true; /* single-row mode is asked for when the Execute's turn comes */
+		return true; /* the row mode is asked for when the Execute's turn comes */
 	if (stage == EXEC_UNNAMED)
 		stats_add(ST_FALLBACK);
 	ok = stage == EXEC_UNNAMED ? send_unnamed(cs, op) : send_exec(cs, op);
 	if (ok)
-		single_row(cs, op);
+		row_mode(cs, op);
 	return ok;
 }
 
@@ -351,7 +360,7 @@ static bool bundle_step(struct conn_state *cs, struct op *op, PGresult *r, PGres
 	if (x->sub < hidden) { /* the shim's own commands */
 		if (!r) {
 			if (++x->sub == hidden && !x->hidden_err)
-				single_row(cs, op);
+				row_mode(cs, op);
 		} else if (st == PGRES_FATAL_ERROR && !x->hidden_err) {
 			x->hidden_err = r;
 		} else {
@@ -440,11 +449,11 @@ int exec_recover(struct conn_state *cs, const struct route *rt, const char *name
 	return 1;
 }
 
-int exec_single_row(struct op *op)
+int exec_row_mode(struct op *op, int row_mode)
 {
 	struct op_exec *x = &op->x;
 
-	x->single_row = true;
+	x->row_mode = row_mode;
 	/* libpq would apply it to the shim's command ahead: kept for the Execute's turn */
 	return x->sub < hidden_before((enum exec_stage)x->stage) ? 1 : -1;
 }

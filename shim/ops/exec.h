@@ -58,12 +58,15 @@ int exec_send(struct conn_state *cs, const struct route *rt, const char *name,
 int exec_recover(struct conn_state *cs, const struct route *rt, const char *name,
 		 const struct params *p, PGresult *r);
 
+#define EXEC_SINGLE_ROW (-1) /* a row mode: PQsetSingleRowMode; > 0: PQsetChunkedRowsMode's size */
+
 /*
- * The app asked for single-row mode after sending op: 1 when the shim asks
- * for it when op's Execute comes up (a command of the shim's is ahead of it),
- * -1 when libpq is to be asked now. Either way a retry asks again.
+ * The app asked for single-row or chunked-rows mode (row_mode) after sending
+ * op: 1 when the shim asks for it when op's Execute comes up (a command of
+ * the shim's is ahead of it), -1 when libpq is to be asked now. Either way a
+ * retry asks again.
  */
-int exec_single_row(struct op *op);
+int exec_row_mode(struct op *op, int row_mode);
 
 /* The pump's step for an OP_EXEC at the head: true when *out goes to the app. */
 bool exec_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out);

@@ -16,5 +16,8 @@ int PQsendClosePortal(PGconn *conn, const char *portal);
 #ifndef LIBPQ_HAS_SEND_PIPELINE_SYNC
 int PQsendPipelineSync(PGconn *conn);
 #endif
+#ifndef LIBPQ_HAS_CHUNK_MODE
+int PQsetChunkedRowsMode(PGconn *conn, int chunkSize);
+#endif
 
 #endif

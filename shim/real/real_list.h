@@ -1,7 +1,7 @@
 /*
  * The one list of libpq functions the shim calls for real, as an X-macro:
  * REQ(ret, name, params, args) for functions every supported libpq (10+) has,
- * OPT(...) for newer ones (pipeline mode: 14; close and sendPipelineSync: 17).
+ * OPT(...) for newer ones (pipeline mode: 14; close, sendPipelineSync and chunked rows: 17).
  * real.c resolves them all at once; an OPT entry may stay NULL.
  */
 #define REAL_FUNCS(REQ, OPT) \
@@ -52,4 +52,5 @@
 	OPT(int, PQsendPipelineSync, (PGconn *a), (a)) \
 	OPT(PGresult *, PQclosePrepared, (PGconn *a, const char *b), (a, b)) \
 	OPT(int, PQsendClosePrepared, (PGconn *a, const char *b), (a, b)) \
-	OPT(int, PQsendClosePortal, (PGconn *a, const char *b), (a, b))
+	OPT(int, PQsendClosePortal, (PGconn *a, const char *b), (a, b)) \
+	OPT(int, PQsetChunkedRowsMode, (PGconn *a, int b), (a, b))

@@ -27,6 +27,7 @@ int PQsendPipelineSync(PGconn *conn);
 PGresult *PQclosePrepared(PGconn *conn, const char *stmt);
 int PQsendClosePrepared(PGconn *conn, const char *stmt);
 int PQsendClosePortal(PGconn *conn, const char *portal);
+int PQsetChunkedRowsMode(PGconn *conn, int chunk_size);
 
 #define MAX_RESULTS 64
 #define MAX_SESSIONS 8
@@ -912,27 +913,45 @@ int PQconsumeInput(PGconn *c)
 	return c && c->status == CONNECTION_OK;
 }
 
-/* As libpq: for the command whose results come next, before any of them was read. */
-int PQsetSingleRowMode(PGconn *c)
+/*
+ * As libpq: for the command whose results come next, before any of them was
+ * read: its rows in results of `chunk` rows each with status st, then
+ * TUPLES_OK with none.
+ */
+static int row_mode(PGconn *c, int chunk, ExecStatusType st)
 {
 	struct command *m = c ? c->head : NULL;
 	PGresult *rows, *r;
-	int n;
+	int n, k = 0;
 
 	if (!m || m->sync || m->pos > 0 || m->n != 1 || m->r[0]->status != PGRES_TUPLES_OK)
 		return m && !m->sync && m->pos == 0 && m->n <= 1;
 	rows = m->r[0];
-	n = rows->ntuples < MAX_RESULTS - 1 ? rows->ntuples : MAX_RESULTS - 1;
-	for (int i = 0; i < n; i++) {
-		r = res_one(rows->values[i]);
-		r->status = PGRES_SINGLE_TUPLE;
-		m->r[i] = r;
+	n = rows->ntuples;
+	for (int i = 0; i < n && k < MAX_RESULTS - 1; i += chunk) {
+		int len = n - i < chunk ? n - i : chunk;
+
+		r = res_rows(len, (const char *const *)rows->values + i);
+		r->status = st;
+		m->r[k++] = r;
 	}
-	r = res_rows(0, NULL);
-	m->r[n] = r;
-	m->n = n + 1;
+	m->r[k++] = res_rows(0, NULL);
+	m->n = k;
 	PQclear(rows);
 	return 1;
+}
+
+int PQsetSingleRowMode(PGconn *c)
+{
+	return row_mode(c, 1, PGRES_SINGLE_TUPLE);
+}
+
+/* libpq 17's PGRES_TUPLES_CHUNK, after PGRES_PIPELINE_ABORTED */
+#define FAKE_TUPLES_CHUNK ((ExecStatusType)(PGRES_PIPELINE_ABORTED + 1))
+
+int PQsetChunkedRowsMode(PGconn *c, int chunk_size)
+{
+	return chunk_size > 0 && row_mode(c, chunk_size, FAKE_TUPLES_CHUNK);
 }
 
 /* ---- the blocking calls, shaped like libpq's ---- */
@@ -1230,7 +1249,7 @@ char *PQresStatus(ExecStatusType st)
 				       "PGRES_COPY_OUT", "PGRES_COPY_IN", "PGRES_BAD_RESPONSE",
 				       "PGRES_NONFATAL_ERROR", "PGRES_FATAL_ERROR", "PGRES_COPY_BOTH",
 				       "PGRES_SINGLE_TUPLE", "PGRES_PIPELINE_SYNC",
-				       "PGRES_PIPELINE_ABORTED" };
+				       "PGRES_PIPELINE_ABORTED", "PGRES_TUPLES_CHUNK" };
 
 	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : (char *)"?";
 }

@@ -1,9 +1,10 @@
 # shellcheck shell=bash
-# tests/lib/servers.sh - throwaway PostgreSQL 15 / PgBouncer 1.18 servers for
-# pqshim tests.  Source it (safe under `set -euo pipefail`), then:
+# tests/lib/servers.sh - throwaway PostgreSQL and PgBouncer servers for pqshim
+# tests (Debian's PostgreSQL 15 and PgBouncer 1.18 by default; the version
+# matrix points PQT_PG_BIN and PQT_PGBOUNCER at its own builds).  Source it (safe under `set -euo pipefail`), then:
 #
 #   servers_init                               # temp dir + traps + server user
-#   servers_start_pg                           # PostgreSQL 15, trust auth
+#   servers_start_pg                           # PostgreSQL, trust auth
 #   servers_start_pgbouncer NAME MODE POOL_SIZE [KEY=VALUE...]
 #   servers_stop                               # idempotent; also run by traps
 #
@@ -24,7 +25,12 @@
 #
 # Environment knobs: PQT_KEEP=1 keeps the temp dir after servers_stop;
 # PQT_PG_BIN (default /usr/lib/postgresql/15/bin); PQT_PGBOUNCER (default
-# /usr/sbin/pgbouncer).
+# /usr/sbin/pgbouncer); PQT_PGB_MPS: PgBouncer's max_prepared_statements,
+# always written for PgBouncer 1.21 and later (default 200, its own default
+# since 1.24); 1.18-1.20 do not know the setting.
+# Exports after servers_start_pgbouncer, besides the per-instance ones:
+#   PQT_PGBOUNCER_VERSION (e.g. 1.25.2)
+#   PQT_BOUNCER_TRACKS=1 when it tracks prepared statements itself (1.21+, mps > 0), else 0
 #
 # Traps: servers_init installs EXIT/INT/TERM traps that call servers_stop and
 # then any trap that was set before.  Set your own traps *before* servers_init
@@ -294,7 +300,7 @@ servers_init() {
     trap '_pqt_on_signal TERM 143' TERM
 }
 
-# servers_start_pg: initdb + start a PostgreSQL 15 server in the temp dir.
+# servers_start_pg: initdb + start a PostgreSQL server ($PQT_PG_BIN) in the temp dir.
 servers_start_pg() {
     local bin=$PQT_PG_BIN data log port attempt
     if [[ -z $_PQT_DIR ]]; then
@@ -362,7 +368,9 @@ EOF
     export PQT_PG_DSN="host=$_PQT_DIR port=$port user=postgres dbname=postgres"
     unset PGHOSTADDR PGSERVICE
     export PGHOST=$_PQT_DIR PGPORT=$port PGUSER=postgres PGDATABASE=postgres
-    _pqt_log "PostgreSQL 15 on 127.0.0.1:$port and $_PQT_DIR (data $data)"
+    export PQT_PG_VERSION
+    PQT_PG_VERSION=$("$bin/postgres" --version 2>/dev/null | awk '{ print $NF; exit }')
+    _pqt_log "PostgreSQL ${PQT_PG_VERSION:-?} ($bin) on 127.0.0.1:$port and $_PQT_DIR (data $data)"
 }
 
 # Stop our PostgreSQL if its data dir has a postmaster.pid.
@@ -419,6 +427,7 @@ servers_start_pgbouncer() {
         return 1
     fi
     uname=${name^^}
+    _pqt_pgbouncer_version
     dir=$_PQT_DIR/bouncer-$name
     if [[ -e $dir ]]; then
         _pqt_log "pgbouncer '$name' already started"
@@ -457,6 +466,9 @@ servers_start_pgbouncer() {
             printf 'server_reset_query =\n'
             printf 'server_login_retry = 1\n'
             printf 'ignore_startup_parameters = extra_float_digits,options\n'
+            if [[ -n $_PQT_MPS_LINE ]]; then
+                printf '%s\n' "$_PQT_MPS_LINE"
+            fi
             printf 'logfile = %s\n' "$log"
             printf 'pidfile = %s\n' "$pidfile"
             printf 'syslog = 0\n'
@@ -520,7 +532,26 @@ servers_start_pgbouncer() {
     export "PQT_BOUNCER_${uname}_DSN=host=127.0.0.1 port=$port user=postgres dbname=postgres"
     export "PQT_BOUNCER_${uname}_ADMIN_DSN=host=127.0.0.1 port=$port user=postgres dbname=pgbouncer"
     export "PQT_BOUNCER_${uname}_LOG=$log"
-    _pqt_log "pgbouncer '$name' ($mode, pool $pool) on 127.0.0.1:$port"
+    _pqt_log "PgBouncer $PQT_PGBOUNCER_VERSION '$name' ($mode, pool $pool${_PQT_MPS_LINE:+, $_PQT_MPS_LINE}) on 127.0.0.1:$port"
+}
+
+# The PgBouncer binary's version, whether it knows max_prepared_statements
+# (1.21+), and the line that sets it explicitly.
+_pqt_pgbouncer_version() {
+    local v major minor
+    v=$("$PQT_PGBOUNCER" --version 2>/dev/null | awk '/PgBouncer/ { print $2; exit }')
+    export PQT_PGBOUNCER_VERSION=${v:-unknown}
+    major=${v%%.*}
+    minor=${v#*.}
+    minor=${minor%%.*}
+    _PQT_MPS_LINE=
+    export PQT_BOUNCER_TRACKS=0
+    if [[ $major =~ ^[0-9]+$ && $minor =~ ^[0-9]+$ ]] && ((major > 1 || minor >= 21)); then
+        _PQT_MPS_LINE="max_prepared_statements = ${PQT_PGB_MPS:-200}"
+        if ((${PQT_PGB_MPS:-200} > 0)); then
+            PQT_BOUNCER_TRACKS=1
+        fi
+    fi
 }
 
 # Stop pgbouncer instance $1 (SIGTERM = immediate shutdown, then SIGKILL).

@@ -309,6 +309,38 @@ static int single_row_through_retry(void)
 	return 0;
 }
 
+int PQsetChunkedRowsMode(PGconn *conn, int chunk_size); /* libpq 17 */
+#define TUPLES_CHUNK ((ExecStatusType)(PGRES_PIPELINE_ABORTED + 1))
+
+static int chunked_rows_through_retry(void)
+{
+	PGconn *c;
+	PGresult *r;
+	int chunks = 0, rows = 0;
+
+	setenv("PQSHIM_POOLED_THRESHOLD", "1", 1);
+	fake_pooler(2);
+	c = app("pooled");
+	fake_route(c, "011");
+	CHECK(status_is(PQprepare(c, "g", "select generate 7", 0, NULL), PGRES_COMMAND_OK), "prepare");
+	CHECK(PQsendQueryPrepared(c, "g", 0, NULL, NULL, NULL, 0) && PQsetChunkedRowsMode(c, 3),
+	      "send, chunks of 3");
+	while ((r = PQgetResult(c)) != NULL) {
+		if (PQresultStatus(r) == TUPLES_CHUNK) {
+			chunks++;
+			rows += PQntuples(r);
+		} else {
+			CHECK(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 0,
+			      "after the chunks, TUPLES_OK with none (%s, %d rows)",
+			      PQresStatus(PQresultStatus(r)), PQntuples(r));
+		}
+		PQclear(r);
+	}
+	CHECK(chunks == 3 && rows == 7, "7 rows in 3 chunks (%d rows in %d)", rows, chunks);
+	PQfinish(c);
+	return 0;
+}
+
 /* ---- pipelines and lost connections ---- */
 
 static int pipeline_results_in_order(void)
@@ -433,6 +465,8 @@ static const struct pqt_case cases[] = {
 	CASE(async_isbusy_covers_retry, true,
 	     "async: PQisBusy stays 1 while the shim's retry is on its way"),
 	CASE(single_row_through_retry, true, "async: single-row mode is asked again for the retry"),
+	CASE(chunked_rows_through_retry, true,
+	     "async: chunked-rows mode (libpq 17) is asked again for the retry"),
 	CASE(pipeline_results_in_order, false,
 	     "the app's pipeline: results in order, PIPELINE_ABORTED after an error, sync points"),
 	CASE(lost_connection_in_bundle, false,
