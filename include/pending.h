@@ -38,6 +38,7 @@ struct op_exec {
 	int stage;            /* enum exec_stage */
 	int sub;              /* the command of the current attempt whose results come next */
 	int tries;            /* attempts sent after the first */
+	unsigned long cancel_seq; /* cancels_seq() when the first attempt went (cancels.h) */
 	bool delivered;       /* a result of this attempt went to the app: no retry now */
 	bool pooled;          /* server is the statement's content name */
 	bool in_block;        /* inside the app's transaction block: no retry, errors are the app's */

@@ -4,6 +4,7 @@
 # there and return at once.
 #
 #   scripts/matrix-build.sh [pg18|pg17|pgbouncer125 ...]    (default: all three)
+#   scripts/matrix-build.sh --cache                         (prints the cache folder only)
 #
 # Cache: $PQSHIM_MATRIX_CACHE, else /var/cache/pqshim-matrix as root, else
 # ${XDG_CACHE_HOME:-~/.cache}/pqshim-matrix. Prints the cache directory last.
@@ -23,6 +24,10 @@ else
 	cache=${XDG_CACHE_HOME:-$HOME/.cache}/pqshim-matrix
 fi
 RECIPE=1 # bump when a recipe below changes
+if [[ ${1:-} == --cache ]]; then
+	printf '%s\n' "$cache"
+	exit 0
+fi
 jobs=$(nproc 2>/dev/null || echo 2)
 say() { printf 'matrix-build: %s\n' "$*" >&2; }
 

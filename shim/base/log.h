@@ -27,6 +27,7 @@ enum log_once_id {
 	LOG_ONCE_DEEPBIND,          /* RTLD_DEEPBIND dropped for a libpq user */
 	LOG_ONCE_AUTO_SWITCH,       /* auto mode saw a transaction pooler */
 	LOG_ONCE_BUSY,              /* a command refused while the shim's pipeline runs */
+	LOG_ONCE_CANCELS_FULL,      /* more cancel handles at once than the table holds */
 	LOG_ONCE_COUNT
 };
 

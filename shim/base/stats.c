@@ -1,6 +1,5 @@
 /* Counters and the exit report; see stats.h. */
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,10 +29,11 @@ static const char *const names[ST_COUNT] = {
 	[ST_FALLBACK] = "pooled_fallback_unnamed",
 	[ST_HEALED] = "plan_heals",
 	[ST_SWITCHED] = "auto_switches",
+	[ST_CANCELLED] = "retries_cancelled",
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct block *blocks;
+/* a list that only grows, pushed without a lock: a fork in the middle leaves nothing held */
+static _Atomic(struct block *) blocks;
 static HOT_TLS struct block *mine;
 
 void stats_add(enum stat_id id)
@@ -44,10 +44,9 @@ void stats_add(enum stat_id id)
 		b = shim_calloc(1, sizeof(*b));
 		if (!b)
 			return; /* counting is best effort */
-		pthread_mutex_lock(&lock);
-		b->next = blocks;
-		blocks = b;
-		pthread_mutex_unlock(&lock);
+		b->next = atomic_load(&blocks);
+		while (!atomic_compare_exchange_weak(&blocks, &b->next, b))
+			;
 		mine = b;
 	}
 	atomic_store_explicit(&b->c[id], atomic_load_explicit(&b->c[id], memory_order_relaxed) + 1,
@@ -57,11 +56,9 @@ void stats_add(enum stat_id id)
 void stats_sum(unsigned long long out[ST_COUNT])
 {
 	memset(out, 0, sizeof(unsigned long long) * ST_COUNT);
-	pthread_mutex_lock(&lock);
-	for (struct block *b = blocks; b; b = b->next)
+	for (struct block *b = atomic_load(&blocks); b; b = b->next)
 		for (int i = 0; i < ST_COUNT; i++)
 			out[i] += atomic_load_explicit(&b->c[i], memory_order_relaxed);
-	pthread_mutex_unlock(&lock);
 }
 
 /* path with %p replaced by the pid, so processes of one app do not overwrite each other */
@@ -106,7 +103,7 @@ __attribute__((destructor)) static void stats_report(void)
 	unsigned long long c[ST_COUNT];
 	const struct config *cfg;
 
-	if (!blocks)
+	if (!atomic_load(&blocks))
 		return;
 	cfg = config_get();
 	if (!cfg->stats && !cfg->stats_file[0])

@@ -2,7 +2,8 @@
  * Per-process counters of what the shim did. Each thread counts into a block
  * of its own (no shared cache line on the hot path); blocks are summed at
  * exit, where PQSHIM_STATS=1 logs one line and PQSHIM_STATS_FILE gets JSON.
- * Blocks are never freed: a thread's counts outlive it.
+ * Blocks are never freed: a thread's counts outlive it. No lock: a block
+ * joins the list with one compare-and-swap, so a fork never leaves one held.
  */
 #ifndef PQSHIM_STATS_H
 #define PQSHIM_STATS_H
@@ -20,6 +21,7 @@ enum stat_id {
 	ST_FALLBACK,      /* pooled mode: executions that ended up through the unnamed statement */
 	ST_HEALED,        /* "cached plan must not change result type" healed by re-preparing */
 	ST_SWITCHED,      /* auto mode: connections switched to pooled mode */
+	ST_CANCELLED,     /* retries not sent because the app had cancelled: the server's 57014 instead */
 	ST_COUNT
 };
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn/cancels.h"
 #include "conninfo.h"
 #include "hook.h"
 #include "base/log.h"
@@ -186,7 +187,9 @@ PQSHIM_EXPORT void PQfinish(PGconn *conn)
 {
 	if (!real_ready())
 		return;
-	if (!guard_active())
+	if (!guard_active()) {
 		registry_drop(conn);
+		cancels_forget_conn(conn);
+	}
 	CALL_REAL_VOID(real.PQfinish(conn));
 }

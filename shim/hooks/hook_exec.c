@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "base/stats.h"
+#include "conn/cancels.h"
 #include "conn/stmts.h"
 #include "hook.h"
 #include "ops/exec.h"
@@ -46,6 +47,7 @@ static int unnamed_async(struct conn_state *cs, const struct prep_inflight *t,
 static PGresult *run_sync(struct conn_state *cs, const struct route *rt, const char *name,
 			  struct params *p)
 {
+	unsigned long cancel_seq;
 	PGresult *r;
 	int sent;
 
@@ -67,6 +69,7 @@ static PGresult *run_sync(struct conn_state *cs, const struct route *rt, const c
 	case ROUTE_WATCHED:
 		break;
 	}
+	cancel_seq = rt->watch ? cancels_seq() : 0;
 	r = CALL_REAL(real.PQexecPrepared(cs->conn, rt->server, p->n, p->values, p->lengths,
 					  p->formats, p->result_format));
 	/*
@@ -77,7 +80,7 @@ static PGresult *run_sync(struct conn_state *cs, const struct route *rt, const c
 	 */
 	if (rt->watch && r && real.PQresultStatus(r) == PGRES_FATAL_ERROR &&
 	    real.PQtransactionStatus(cs->conn) == PQTRANS_IDLE) {
-		sent = exec_recover(cs, rt, name, p, r);
+		sent = exec_recover(cs, rt, name, p, r, cancel_seq);
 		if (sent > 0)
 			return pump_exec_finish(cs);
 		if (sent == 0)

@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "base/stats.h"
 #include "bundle.h"
+#include "conn/cancels.h"
 #include "conn/stmts.h"
 #include "exec.h"
 #include "real/guard.h"
@@ -147,6 +148,10 @@ static void row_mode(struct conn_state *cs, const struct op *op)
 	"SELECT name FROM pg_catalog.pg_prepared_statements " \
 	"WHERE pg_catalog.left(name, 6) = '" NAMES_CONTENT_PREFIX "'"
 
+/* A query that cancels itself: the server's own 57014, on whichever server connection it lands. */
+#define SELF_CANCEL_SQL \
+	"SELECT pg_catalog.pg_cancel_backend(pg_catalog.pg_backend_pid()), pg_catalog.pg_sleep(5)"
+
 static int send_sql(struct conn_state *cs, const char *sql)
 {
 	return CALL_REAL(real.PQsendQueryParams(cs->conn, sql, 0, NULL, NULL, NULL, NULL, 0));
@@ -200,6 +205,10 @@ static bool send_attempt(struct conn_state *cs, struct op *op, enum exec_stage s
 	x->delivered = false;
 	if (bundle)
 		return true; /* the row mode is asked for when the Execute's turn comes */
+	if (stage == EXEC_CANCELLED) {
+		stats_add(ST_CANCELLED);
+		return send_sql(cs, SELF_CANCEL_SQL);
+	}
 	if (stage == EXEC_UNNAMED)
 		stats_add(ST_FALLBACK);
 	ok = stage == EXEC_UNNAMED ? send_unnamed(cs, op) : send_exec(cs, op);
@@ -208,12 +217,26 @@ static bool send_attempt(struct conn_state *cs, struct op *op, enum exec_stage s
 	return ok;
 }
 
-/* The next attempt, within the bounds on retries. */
-static bool retry(struct conn_state *cs, struct op *op, enum exec_stage stage)
+/*
+ * The next attempt after err, within the bounds on retries; none when the
+ * app cancelled meanwhile (the cancel's query instead, with err kept as its
+ * answer should the cancel not take). err is freed once the attempt went.
+ */
+static bool retry(struct conn_state *cs, struct op *op, enum exec_stage stage, PGresult *err)
 {
-	if (op->x.tries++ >= EXEC_MAX_TRIES)
+	if (cancels_since(cs->conn, op->x.cancel_seq))
+		stage = EXEC_CANCELLED;
+	else if (op->x.tries++ >= EXEC_MAX_TRIES)
 		stage = EXEC_UNNAMED;
-	return send_attempt(cs, op, stage);
+	if (!send_attempt(cs, op, stage))
+		return false;
+	if (op->held == err)
+		op->held = NULL;
+	if (stage == EXEC_CANCELLED)
+		op->held = err;
+	else
+		result_clear(err);
+	return true;
 }
 
 /* Sends op's first attempt and queues it (op freed when it did not go). */
@@ -223,6 +246,7 @@ static int send_first(struct conn_state *cs, struct op *op)
 
 	if (stage == EXEC_LOOKUP)
 		block_lookup_sent(&cs->block);
+	op->x.cancel_seq = cancels_seq();
 	if (!send_attempt(cs, op, stage)) {
 		op_free(op, result_clear);
 		return 0;
@@ -332,9 +356,9 @@ static bool after_bundle(struct conn_state *cs, struct op *op, PGresult **out)
 	} else {
 		return answer(cs, op, e, out);
 	}
-	result_clear(e);
-	if (retry(cs, op, next))
+	if (retry(cs, op, next, e))
 		return false;
+	result_clear(e);
 	return answer(cs, op, NULL, out);
 }
 
@@ -398,12 +422,35 @@ static bool bundle_step(struct conn_state *cs, struct op *op, PGresult *r, PGres
 	return answer(cs, op, r, out);
 }
 
+/* CANCELLED: the cancel's 57014 is the app's answer; anything else of that query is not. */
+static bool cancel_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
+{
+	if (r && real.PQresultStatus(r) == PGRES_FATAL_ERROR && !op->x.delivered) {
+		op->x.delivered = true;
+		result_clear(op->held);
+		op->held = NULL;
+		return true;
+	}
+	if (r) {
+		result_clear(r);
+		return false;
+	}
+	if (op->held) { /* the cancel did not take: the first attempt's error */
+		r = op->held;
+		op->held = NULL;
+		return answer(cs, op, r, out);
+	}
+	return done(cs, out);
+}
+
 bool exec_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
 {
 	struct op_exec *x = &op->x;
 	int next;
 
 	*out = r;
+	if (x->stage == EXEC_CANCELLED)
+		return cancel_step(cs, op, r, out);
 	if (hidden_before((enum exec_stage)x->stage) > 0)
 		return bundle_step(cs, op, r, out);
 	if (r) {
@@ -420,11 +467,8 @@ bool exec_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out
 	}
 	if (!op->held)
 		return done(cs, out);
-	if (retry(cs, op, (enum exec_stage)x->sub)) {
-		result_clear(op->held);
-		op->held = NULL;
+	if (retry(cs, op, (enum exec_stage)x->sub, op->held))
 		return false;
-	}
 	/* no retry: the app gets the first attempt's error, then NULL */
 	r = op->held;
 	op->held = NULL;
@@ -432,19 +476,19 @@ bool exec_step(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out
 }
 
 int exec_recover(struct conn_state *cs, const struct route *rt, const char *name,
-		 const struct params *p, PGresult *r)
+		 const struct params *p, PGresult *r, unsigned long cancel_seq)
 {
 	struct op *op = new_op(name, rt->server, false, rt->stmt, p);
 	int next;
 
 	if (!op)
 		return -1;
+	op->x.cancel_seq = cancel_seq;
 	if (real.PQstatus(cs->conn) != CONNECTION_OK || (next = first_failure(cs, op, r)) < 0 ||
-	    !retry(cs, op, (enum exec_stage)next)) {
+	    !retry(cs, op, (enum exec_stage)next, r)) {
 		op_free(op, result_clear);
 		return 0;
 	}
-	result_clear(r);
 	pending_push(&cs->q, op);
 	return 1;
 }

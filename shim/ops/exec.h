@@ -16,6 +16,11 @@
  *   UNNAMED  Parse("") + Bind/Execute under one Sync: always possible.
  *   LOOKUP   (in a block) the look-up of the block's server connection's
  *            content names, then Parse("") + Bind/Execute, under one Sync.
+ *   CANCELLED instead of any retry, when the app asked to cancel the
+ *            execution since it was sent (the server, idle after the first
+ *            attempt's error, dropped that cancel): a query that cancels
+ *            itself, so the app gets the server's own 57014; its first
+ *            attempt's error if the cancel does not take.
  *
  * Outside a block and outside pipeline mode a failure before execution has
  * no side effect, so the shim tries again without the app noticing. Inside
@@ -34,7 +39,7 @@
 #include "params.h"
 #include "route.h"
 
-enum exec_stage { EXEC_NAME, EXEC_CREATE, EXEC_HEAL, EXEC_UNNAMED, EXEC_LOOKUP };
+enum exec_stage { EXEC_NAME, EXEC_CREATE, EXEC_HEAL, EXEC_UNNAMED, EXEC_LOOKUP, EXEC_CANCELLED };
 
 #define EXEC_MAX_TRIES 4
 
@@ -54,9 +59,10 @@ int exec_send(struct conn_state *cs, const struct route *rt, const char *name,
  * A blocking ROUTE_DIRECT with `watch` failed with r outside a block: 1 when
  * the next attempt is on its way (r freed; read it with pump_exec_finish),
  * 0 when r is the app's answer, -1 when no op could be made (no memory).
+ * cancel_seq: cancels_seq() from before the first attempt was sent.
  */
 int exec_recover(struct conn_state *cs, const struct route *rt, const char *name,
-		 const struct params *p, PGresult *r);
+		 const struct params *p, PGresult *r, unsigned long cancel_seq);
 
 #define EXEC_SINGLE_ROW (-1) /* a row mode: PQsetSingleRowMode; > 0: PQsetChunkedRowsMode's size */
 

@@ -16,6 +16,13 @@ int PQsendClosePortal(PGconn *conn, const char *portal);
 #ifndef LIBPQ_HAS_SEND_PIPELINE_SYNC
 int PQsendPipelineSync(PGconn *conn);
 #endif
+#ifndef LIBPQ_HAS_ASYNC_CANCEL
+typedef struct pg_cancel_conn PGcancelConn;
+PGcancelConn *PQcancelCreate(PGconn *conn);
+int PQcancelStart(PGcancelConn *cancelConn);
+int PQcancelBlocking(PGcancelConn *cancelConn);
+void PQcancelFinish(PGcancelConn *cancelConn);
+#endif
 #ifndef LIBPQ_HAS_CHUNK_MODE
 int PQsetChunkedRowsMode(PGconn *conn, int chunkSize);
 #endif

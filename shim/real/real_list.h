@@ -45,6 +45,10 @@
 	REQ(void, PQclear, (PGresult *a), (a)) \
 	REQ(PGresult *, PQmakeEmptyPGresult, (PGconn *a, ExecStatusType b), (a, b)) \
 	REQ(int, PQfireResultCreateEvents, (PGconn *a, PGresult *b), (a, b)) \
+	REQ(PGcancel *, PQgetCancel, (PGconn *a), (a)) \
+	REQ(void, PQfreeCancel, (PGcancel *a), (a)) \
+	REQ(int, PQcancel, (PGcancel *a, char *b, int c), (a, b, c)) \
+	REQ(int, PQrequestCancel, (PGconn *a), (a)) \
 	OPT(PGpipelineStatus, PQpipelineStatus, (const PGconn *a), (a)) \
 	OPT(int, PQenterPipelineMode, (PGconn *a), (a)) \
 	OPT(int, PQexitPipelineMode, (PGconn *a), (a)) \
@@ -53,4 +57,8 @@
 	OPT(PGresult *, PQclosePrepared, (PGconn *a, const char *b), (a, b)) \
 	OPT(int, PQsendClosePrepared, (PGconn *a, const char *b), (a, b)) \
 	OPT(int, PQsendClosePortal, (PGconn *a, const char *b), (a, b)) \
-	OPT(int, PQsetChunkedRowsMode, (PGconn *a, int b), (a, b))
+	OPT(int, PQsetChunkedRowsMode, (PGconn *a, int b), (a, b)) \
+	OPT(PGcancelConn *, PQcancelCreate, (PGconn *a), (a)) \
+	OPT(int, PQcancelStart, (PGcancelConn *a), (a)) \
+	OPT(int, PQcancelBlocking, (PGcancelConn *a), (a)) \
+	OPT(void, PQcancelFinish, (PGcancelConn *a), (a))

@@ -69,6 +69,8 @@ void fake_drop_after(PGconn *c, int n);
 /* Results arrive only when the test says so (fake_arrive, PQconsumeInput, a blocking read). */
 void fake_hold(PGconn *c, bool on);
 void fake_arrive(PGconn *c);
+/* Cancel requests (PQcancel, PQrequestCancel) that reached c's server; it drops them, idle. */
+int fake_cancels(PGconn *c);
 /* A ParameterStatus the server reported (NULL value: none). */
 void fake_param(PGconn *c, const char *name, const char *value);
 /*

@@ -79,6 +79,7 @@ struct pg_conn {
 	struct command *head, *tail;
 	struct command one;    /* reused outside pipeline mode: no allocation per command */
 	int drop_after;        /* messages until the connection breaks; 0: never */
+	int cancels;           /* cancel requests that reached the model (an idle server drops them) */
 	char err[512];
 	char params[4][2][64];
 	char wire[16384];
@@ -328,6 +329,8 @@ static PGresult *select_value(const char *p, int n, const char *const *vals)
 	}
 	if (strstr(p, "pg_prepared_statements"))
 		return NULL; /* the caller lists them */
+	if (strstr(p, "pg_cancel_backend")) /* a query that cancels itself */
+		return res_error("57014", "canceling statement due to user request");
 	return res_one("?");
 }
 
@@ -1234,6 +1237,46 @@ int PQsocket(const PGconn *c)
 int PQlibVersion(void)
 {
 	return 150000;
+}
+
+/* ---- cancels: the model's server is idle whenever the app could send one ---- */
+
+struct pg_cancel {
+	PGconn *conn;
+};
+
+PGcancel *PQgetCancel(PGconn *c)
+{
+	PGcancel *k = c ? calloc(1, sizeof(*k)) : NULL;
+
+	if (k)
+		k->conn = c;
+	return k;
+}
+
+void PQfreeCancel(PGcancel *k)
+{
+	free(k);
+}
+
+int PQcancel(PGcancel *k, char *errbuf, int size)
+{
+	(void)errbuf, (void)size;
+	if (k)
+		k->conn->cancels++;
+	return k != NULL;
+}
+
+int PQrequestCancel(PGconn *c)
+{
+	if (c)
+		c->cancels++;
+	return c != NULL;
+}
+
+int fake_cancels(PGconn *c)
+{
+	return c->cancels;
 }
 
 /* ---- results, read ---- */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "trio.h"
@@ -552,6 +553,81 @@ static int pooled_errors_pass_through(void)
 }
 
 
+/*
+ * A cancel the app sends while the server connection's 26000 waits unread
+ * (the server is idle: it drops the cancel) must not be lost: the retry would
+ * run the statement to its end. Behind PgBouncer with one server connection,
+ * whose statements another client deallocates.
+ */
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cancel_while_unread(bool request_cancel)
+{
+	const char *v0[1] = { "0" }, *v10[1] = { "10" };
+	PGconn *app, *other;
+	PGcancel *k;
+	PGresult *r;
+	char err[256];
+	double t0, took;
+	bool cancelled = false;
+
+	setenv("PQSHIM_MODE", "pooled", 1);
+	app = pqt_connect(true);
+	CHECK(app, "connect");
+	CHECK(pqt_ok(PQprepare(app, "sl", "select pg_sleep($1::float8)", 1, NULL)), "prepare");
+	for (int i = 0; i < 3; i++) /* by its content name on the server from now on */
+		CHECK(pqt_status(r = PQexecPrepared(app, "sl", 1, v0, NULL, NULL, 0), PGRES_TUPLES_OK) &&
+			      (PQclear(r), true),
+		      "exec %d", i);
+	other = connect_raw("PQT_BOUNCER_DSN");
+	CHECK(other && pqt_exec_ok(other, "DEALLOCATE ALL"), "another client empties the server connection");
+	PQfinish(other);
+	t0 = now_s();
+	CHECK(PQsendQueryPrepared(app, "sl", 1, v10, NULL, NULL, 0) && PQflush(app) == 0, "send pg_sleep(10)");
+	usleep(700000); /* not reading: its first answer waits */
+	if (request_cancel) {
+		CHECK(PQrequestCancel(app), "PQrequestCancel: %s", PQerrorMessage(app));
+	} else {
+		k = PQgetCancel(app);
+		CHECK(k && PQcancel(k, err, sizeof(err)), "PQcancel: %s", err);
+		PQfreeCancel(k);
+	}
+	while ((r = PQgetResult(app)) != NULL) {
+		if (strcmp(pqt_sqlstate(r), "57014") == 0)
+			cancelled = true;
+		else
+			fprintf(stderr, "  got %s %s\n", PQresStatus(PQresultStatus(r)), pqt_sqlstate(r));
+		PQclear(r);
+	}
+	took = now_s() - t0;
+	CHECK(cancelled && took < 5, "the statement was cancelled (57014) after %.1f s, not run to its end",
+	      took);
+	CHECK(pqt_status(r = PQexecPrepared(app, "sl", 1, v0, NULL, NULL, 0), PGRES_TUPLES_OK) &&
+		      (PQclear(r), true),
+	      "the connection goes on");
+	PQfinish(app);
+	return 0;
+}
+
+PQT_CASE(pooled_cancel_not_lost, true,
+	 "pooled mode: a PQcancel sent while the first attempt's 26000 waits unread ends the execution with 57014");
+static int pooled_cancel_not_lost(void)
+{
+	return cancel_while_unread(false);
+}
+
+PQT_CASE(pooled_request_cancel_not_lost, true, "the same with PQrequestCancel");
+static int pooled_request_cancel_not_lost(void)
+{
+	return cancel_while_unread(true);
+}
+
 const struct pqt_case *const cases_pooled_list[] = {
 	&pooled_sync_across_servers_case,
 	&pooled_async_across_servers_case,
@@ -562,5 +638,7 @@ const struct pqt_case *const cases_pooled_list[] = {
 	&pooled_single_row_retry_case,
 	&pooled_cap_case,
 	&pooled_errors_pass_through_case,
+	&pooled_cancel_not_lost_case,
+	&pooled_request_cancel_not_lost_case,
 	NULL,
 };

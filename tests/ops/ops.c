@@ -341,6 +341,56 @@ static int chunked_rows_through_retry(void)
 	return 0;
 }
 
+/* A cancel while the first attempt's 26000 waits unread: the server's 57014, no retry. */
+static int cancel_not_lost(bool old_api)
+{
+	PGconn *c;
+	PGresult *r;
+	PGcancel *k;
+	const char *cn = content_name("select $1", 1);
+	const char *v[1] = { "9" };
+	char err[64];
+
+	setenv("PQSHIM_POOLED_THRESHOLD", "1", 1);
+	fake_pooler(2);
+	c = app("pooled");
+	fake_route(c, "011");
+	CHECK(status_is(PQprepare(c, "s0", "select $1", 1, NULL), PGRES_COMMAND_OK), "prepare");
+	fake_hold(c, true);
+	CHECK(PQsendQueryPrepared(c, "s0", 1, v, NULL, NULL, 0), "send");
+	fake_arrive(c); /* the 26000 is there; the app has not read it */
+	if (old_api) {
+		CHECK(PQrequestCancel(c), "PQrequestCancel");
+	} else {
+		k = PQgetCancel(c);
+		CHECK(k && PQcancel(k, err, sizeof(err)), "PQcancel");
+		PQfreeCancel(k);
+	}
+	CHECK(fake_cancels(c) == 1, "the cancel went out (and the idle server dropped it)");
+	fake_hold(c, false);
+	r = PQgetResult(c);
+	CHECK(r && PQresultErrorField(r, PG_DIAG_SQLSTATE) &&
+		      strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE), "57014") == 0,
+	      "the server's 57014 (%s %s)", r ? PQresStatus(PQresultStatus(r)) : "no result",
+	      r && PQresultErrorField(r, PG_DIAG_SQLSTATE) ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : "");
+	PQclear(r);
+	CHECK(PQgetResult(c) == NULL, "then the end");
+	WIRE(c, "@0 P() S @1 E(%s) S @1 P() E() S", cn); /* no Parse of the content name: no retry */
+	CHECK(value_is(exec1(c, "s0", "4"), "4"), "the next execution runs");
+	PQfinish(c);
+	return 0;
+}
+
+static int cancel_not_lost_pqcancel(void)
+{
+	return cancel_not_lost(false);
+}
+
+static int cancel_not_lost_requestcancel(void)
+{
+	return cancel_not_lost(true);
+}
+
 /* ---- pipelines and lost connections ---- */
 
 static int pipeline_results_in_order(void)
@@ -467,6 +517,9 @@ static const struct pqt_case cases[] = {
 	CASE(single_row_through_retry, true, "async: single-row mode is asked again for the retry"),
 	CASE(chunked_rows_through_retry, true,
 	     "async: chunked-rows mode (libpq 17) is asked again for the retry"),
+	CASE(cancel_not_lost_pqcancel, true,
+	     "a PQcancel while a retry is pending ends the execution with the server's 57014"),
+	CASE(cancel_not_lost_requestcancel, true, "the same with PQrequestCancel"),
 	CASE(pipeline_results_in_order, false,
 	     "the app's pipeline: results in order, PIPELINE_ABORTED after an error, sync points"),
 	CASE(lost_connection_in_bundle, false,
