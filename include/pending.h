@@ -30,7 +30,8 @@ enum op_kind {
 	OP_SQL,     /* SQL text with effects matched to command tags */
 	OP_CLOSE,   /* protocol Close of a statement: forget it on success */
 	OP_SYNC,    /* pipeline sync point */
-	OP_EXEC,    /* execute by name outside a block, with retries (exec_op.h) */
+	OP_EXEC,    /* execute by name outside a block, with retries (exec.h) */
+	OP_MISSING, /* the server's 26000 for a name the app does not hold (missing.h) */
 };
 
 /* OP_EXEC: what an execution by name needs to be sent again; see exec_op.h. */
@@ -72,7 +73,7 @@ struct op {
 	int nparams;
 	struct sql_plan *plan; /* OP_SQL */
 	int fx_pos;
-	char *sql;        /* OP_SQL with a possible retry: the app's text */
+	char *sql;        /* OP_SQL with a possible retry: the app's text; OP_MISSING: the name */
 	struct op_exec x; /* OP_EXEC */
 };
 

@@ -101,4 +101,24 @@ const char *policy_map_name(struct stmt_table *t, enum shim_mode mode, const cha
 bool policy_unnamed_text(const struct stmt_table *t, const char *name,
 			 const struct prep_inflight *inflight, struct prep_inflight *out);
 
+/*
+ * A reference (execute, describe) to a name the app does not hold, in a mode
+ * where such a name must not reach the server (unnamed, pooled, or behind a
+ * pooler that tracks statements): nothing recorded, nothing in flight, and
+ * no SQL text of the session that may have made names the shim does not
+ * follow (stmt_table.sql_names). The unnamed statement "" is never missing:
+ * it goes as it is; nor is a name that is not UTF-8 (the server rejects it,
+ * 22021, before looking for a statement, as for a prepare of it).
+ */
+/*
+ * The name to send for one the shim does not know: as the app wrote it (the
+ * server's own "does not exist" names it), unless it is so long that the
+ * server would drop the connection over a Describe or Close of it: then its
+ * first 63 bytes in buf, cut on a character boundary so the message stays valid.
+ */
+const char *policy_unknown_name(const char *name, char buf[SERVER_NAME_BUF]);
+
+bool policy_missing(const struct stmt_table *t, enum shim_mode mode, bool tracking,
+		    const char *name, const struct prep_inflight *inflight);
+
 #endif

@@ -32,8 +32,13 @@ enum route_kind {
 	/* dedupe, asynchronous, auto mode: by `server`, watched by an op that switches to
 	 * pooled mode on a lost statement and heals a changed plan; fallback ROUTE_DIRECT */
 	ROUTE_WATCHED,
-	/* unnamed and pooled mode: the recorded `text` through the unnamed statement */
+	/* unnamed and pooled mode: the recorded `text` through the unnamed statement (any
+	 * mode: a statement recorded as a text only) */
 	ROUTE_UNNAMED,
+	/* a name the app does not hold, in a mode where it must not reach the server (unnamed,
+	 * pooled, behind a pooler that tracks statements): the server's 26000, made by the
+	 * shim without the name reaching any statement (missing.h) */
+	ROUTE_MISSING,
 	/* pooled, outside a block: by `content`'s name, created on the server connection
 	 * when missing and retried invisibly; fallback ROUTE_UNNAMED */
 	ROUTE_CONTENT,
@@ -59,6 +64,7 @@ struct route_facts {
 	bool auto_watch;           /* auto mode, still deduping: watch for a pooler */
 	bool sync;                 /* a blocking call */
 	bool pipeline;             /* in the app's pipeline */
+	bool tracking;             /* behind a pooler that tracks statements itself */
 	enum route_txn txn;        /* asked in pooled mode and for asynchronous calls */
 	bool in_blocks;            /* PQSHIM_POOLED_IN_BLOCKS */
 	unsigned threshold, cap;   /* PQSHIM_POOLED_THRESHOLD, PQSHIM_POOLED_MAX */

@@ -47,6 +47,8 @@ struct sql_plan {
 	bool untracked;         /* too many references or no memory: passed through as is */
 	bool unsafe;            /* ...and as written it would reach a statement the app's
 				   name no longer means: the call must fail instead */
+	bool makes_names;       /* the text may make server names the shim does not record
+				   (a SQL PREPARE passed as written, or untracked) */
 	/*
 	 * Extended protocol (one statement per message): bundle_hidden is sent
 	 * first, under the same Sync, and its result is not the app's. Used for
@@ -63,10 +65,13 @@ struct sql_plan {
  * false when the text passes through untouched (out->untracked: because it
  * could not be planned, more references than fit or no memory); true with a
  * plan to send and effects to apply as results arrive. simple: sent with the
- * simple query protocol (several statements allowed); idle as above.
+ * simple query protocol (several statements allowed); idle as above;
+ * tracking: behind a pooler that tracks protocol statements itself, under
+ * names of its own, so a DEALLOCATE of one must not reach the server (it
+ * would say 26000): a throwaway PREPARE and its DEALLOCATE answer instead.
  */
-bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, const char *sql,
-		   bool std_strings, bool simple, bool idle, struct sql_plan *out);
+bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, bool tracking,
+		   const char *sql, bool std_strings, bool simple, bool idle, struct sql_plan *out);
 
 /* Builds the retried text (PREPARE under server_name) for plan's one statement. */
 char *sql_plan_retry_text(const struct sql_plan *plan, const char *sql, const char *server_name,

@@ -38,6 +38,13 @@ struct content;
 struct stmt_table {
 	struct stmt *by_app;
 	struct srv_name *by_server;
+	/*
+	 * SQL text of this session may have made server-side names the table
+	 * does not hold (a SQL PREPARE sent as written, or a text with more
+	 * references than the shim follows): a name not found may exist.
+	 * Cleared with the table.
+	 */
+	bool sql_names;
 };
 
 void stmt_table_init(struct stmt_table *t);

@@ -28,6 +28,7 @@ enum log_once_id {
 	LOG_ONCE_AUTO_SWITCH,       /* auto mode saw a transaction pooler */
 	LOG_ONCE_BUSY,              /* a command refused while the shim's pipeline runs */
 	LOG_ONCE_CANCELS_FULL,      /* more cancel handles at once than the table holds */
+	LOG_ONCE_POOLER_UNKNOWN,    /* auto mode could not tell what is in front */
 	LOG_ONCE_COUNT
 };
 

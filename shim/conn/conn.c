@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "base/stats.h"
 #include "conn.h"
+#include "real/real.h"
 #include "real/result.h"
 
 struct conn_state *conn_new(PGconn *conn)
@@ -39,8 +40,26 @@ void conn_reset(struct conn_state *cs)
 	result_clear(cs->bundle_error);
 	cs->bundle_error = NULL;
 	cs->private_pipeline = false;
+	cs->probe.running = false;
 	block_forget(&cs->block);
 	conn_keep_error(cs, NULL);
+	conn_show_context(cs);
+}
+
+void conn_hide_context(struct conn_state *cs)
+{
+	if (cs->ctx_hidden)
+		return;
+	cs->ctx_saved = real.PQsetErrorContextVisibility(cs->conn, PQSHOW_CONTEXT_NEVER);
+	cs->ctx_hidden = true;
+}
+
+void conn_show_context(struct conn_state *cs)
+{
+	if (!cs->ctx_hidden)
+		return;
+	real.PQsetErrorContextVisibility(cs->conn, cs->ctx_saved);
+	cs->ctx_hidden = false;
 }
 
 void conn_keep_error(struct conn_state *cs, const char *msg)
@@ -55,8 +74,25 @@ void conn_keep_error(struct conn_state *cs, const char *msg)
 
 void conn_set_mode(struct conn_state *cs, enum shim_mode mode)
 {
-	cs->auto_pooled = mode == MODE_AUTO;
-	cs->mode = mode == MODE_AUTO ? MODE_DEDUPE : mode;
+	cs->configured = mode;
+	cs->pooler = POOLER_UNKNOWN;
+	cs->tracking = false;
+	cs->auto_pooled = false;
+	cs->decided = !pooler_needed(mode);
+	cs->mode = cs->decided ? mode : MODE_UNNAMED;
+}
+
+void conn_decide(struct conn_state *cs, enum pooler_kind kind)
+{
+	bool watch;
+
+	cs->pooler = kind;
+	cs->decided = true;
+	cs->tracking = kind == POOLER_TRACKING;
+	cs->mode = pooler_mode(cs->configured, kind, &watch);
+	cs->auto_pooled = watch;
+	log_msg(LOG_DEBUG, "connection %p: in front, %s: %s mode", (void *)cs->conn,
+		pooler_kind_name(kind), config_mode_name(cs->mode));
 }
 
 void conn_switch_pooled(struct conn_state *cs, const char *evidence, const char *name)

@@ -35,7 +35,9 @@ void stmts_apply_fx(struct conn_state *cs, const struct sql_fx *fx)
 			not_recorded(cs, fx->key);
 		break;
 	case FX_DEALLOCATE:
-		if (fx->known)
+		if (fx->known && cs->tracking)
+			stmt_table_forget(&cs->stmts, fx->key); /* the pooler still holds the name */
+		else if (fx->known)
 			stmt_table_remove(&cs->stmts, fx->key);
 		else
 			stmt_table_release(&cs->stmts, fx->server);

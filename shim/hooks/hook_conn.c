@@ -1,14 +1,16 @@
 /*
  * Connections: the shim's own parameters come out of the connection string
  * before libpq sees them (libpq rejects unknown ones) and choose the
- * connection's mode; a new or reset session starts with no statements; the
- * state goes before the real PQfinish frees the PGconn.
+ * connection's mode; in auto and pooled mode what is in front is found out
+ * before the app's first command (detect.h); a new or reset session starts
+ * with no statements; the state goes before the real PQfinish frees the PGconn.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "conn/cancels.h"
 #include "conninfo.h"
+#include "ops/detect.h"
 #include "hook.h"
 #include "base/log.h"
 
@@ -34,6 +36,8 @@ static PGconn *fresh(PGconn *conn, const struct conninfo_opts *o)
 		log_msg(LOG_WARN, "ignoring connection string parameter(s) with a value that is not "
 				  "valid: %s",
 			o->bad);
+	if (real.PQstatus(conn) == CONNECTION_OK) /* a blocking connect: up already */
+		detect_sync(cs);
 	return conn;
 }
 
@@ -142,12 +146,19 @@ static PostgresPollingStatusType poll_conn(PostgresPollingStatusType (*fn)(PGcon
 	bool was_up;
 	PostgresPollingStatusType st;
 
+	struct conn_state *cs;
+
 	if (guard_active())
 		return fn(conn);
+	if ((cs = registry_find(conn)) && cs->probe.running)
+		return detect_poll(cs);
 	was_up = real.PQstatus(conn) == CONNECTION_OK;
 	st = CALL_REAL(fn(conn));
-	if (st == PGRES_POLLING_OK && !was_up)
+	if (st == PGRES_POLLING_OK && !was_up) {
 		registry_new_session(conn);
+		if (cs && !cs->decided)
+			return detect_poll(cs); /* READING until the probe is read */
+	}
 	return st;
 }
 
@@ -162,9 +173,13 @@ PQSHIM_EXPORT void PQreset(PGconn *conn)
 {
 	if (!real_ready())
 		return;
+	struct conn_state *cs;
+
 	if (!guard_active())
 		registry_new_session(conn);
 	CALL_REAL_VOID(real.PQreset(conn));
+	if (!guard_active() && (cs = registry_find(conn)))
+		detect_sync(cs); /* decided already, unless the target was never known */
 }
 
 PQSHIM_EXPORT int PQresetStart(PGconn *conn)

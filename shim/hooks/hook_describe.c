@@ -6,6 +6,7 @@
 #include "conn/stmts.h"
 #include "hook.h"
 #include "ops/describe.h"
+#include "ops/missing.h"
 #include "ops/track.h"
 
 PQSHIM_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *name)
@@ -20,6 +21,8 @@ PQSHIM_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *name)
 	if (!real_ready())
 		return NULL;
 	if ((cs = hook_sync_state(conn))) {
+		if (track_missing(cs, name))
+			return missing_sync(cs, name);
 		if (!real_in_pipeline(conn) && track_unnamed_text(cs, name, &t)) {
 			sent = describe_send_unnamed(cs, &t);
 			if (sent >= 0)
@@ -47,6 +50,8 @@ PQSHIM_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *name)
 		return CALL_REAL(real.PQsendDescribePrepared(conn, name));
 	if (cs->private_pipeline)
 		return conn_refuse_busy(cs);
+	if (track_missing(cs, name))
+		return missing_send(cs, name);
 	if (track_unnamed_text(cs, name, &t) && (sent = describe_send_unnamed(cs, &t)) >= 0)
 		return sent;
 	return track_pass(cs, real_in_pipeline(conn),

@@ -10,6 +10,7 @@
 #include "conn/stmts.h"
 #include "hook.h"
 #include "ops/exec.h"
+#include "ops/missing.h"
 #include "ops/sql.h"
 #include "ops/track.h"
 #include "real/result.h"
@@ -61,6 +62,8 @@ static PGresult *run_sync(struct conn_state *cs, const struct route *rt, const c
 		return unnamed_sync(cs, &rt->text, p);
 	case ROUTE_UNNAMED:
 		return unnamed_sync(cs, &rt->text, p);
+	case ROUTE_MISSING:
+		return missing_sync(cs, name);
 	case ROUTE_AS_SQL:
 		if (sql_statement_sync(cs, &rt->sql, p, &sent))
 			return sent ? pump_exec_finish(cs) : NULL;
@@ -105,6 +108,8 @@ static int run_async(struct conn_state *cs, const struct route *rt, const char *
 		return unnamed_async(cs, &rt->text, p);
 	case ROUTE_UNNAMED:
 		return unnamed_async(cs, &rt->text, p);
+	case ROUTE_MISSING:
+		return missing_send(cs, name);
 	case ROUTE_AS_SQL:
 		if ((sent = sql_statement_async(cs, &rt->sql, p)) >= 0)
 			return sent;

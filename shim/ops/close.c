@@ -12,8 +12,8 @@ const char *close_name(struct conn_state *cs, const char *name, char buf[SERVER_
 {
 	struct prep_inflight t;
 
-	if (track_unnamed_text(cs, name, &t))
-		return NAMES_GONE;
+	if (track_missing(cs, name) || track_unnamed_text(cs, name, &t))
+		return NAMES_GONE; /* nothing of the app's on the server: nothing to touch */
 	return track_map(cs, name, buf, NULL);
 }
 

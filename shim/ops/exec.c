@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "base/log.h"
 #include "base/stats.h"
 #include "bundle.h"
@@ -27,14 +28,17 @@ static enum route_txn txn_of(PGconn *conn)
 
 void exec_decide(struct conn_state *cs, const char *name, bool sync, struct route *out)
 {
-	struct route_facts f = { .mode = cs->mode, .auto_watch = cs->auto_pooled, .sync = sync };
+	/* behind a pooler that tracks statements, asynchronous executions are watched too: healed */
+	struct route_facts f = { .mode = cs->mode, .auto_watch = cs->auto_pooled || cs->tracking,
+				 .sync = sync };
 	struct prep_inflight in;
 
 	/* a blocking call in dedupe mode needs neither (the cheap way: asked after a failure) */
 	if (!sync || cs->mode != MODE_DEDUPE || cs->q.head)
 		f.pipeline = real_in_pipeline(cs->conn);
-	if (cs->mode == MODE_POOLED || (!sync && cs->auto_pooled))
+	if (cs->mode == MODE_POOLED || (!sync && f.auto_watch))
 		f.txn = txn_of(cs->conn);
+	f.tracking = cs->tracking;
 	if (cs->mode == MODE_POOLED) {
 		const struct config *cfg = config_get();
 
@@ -52,7 +56,9 @@ void exec_decide(struct conn_state *cs, const char *name, bool sync, struct rout
  */
 static int hidden_before(enum exec_stage stage)
 {
-	return stage == EXEC_HEAL ? 2 : stage == EXEC_CREATE || stage == EXEC_LOOKUP ? 1 : 0;
+	return stage == EXEC_HEAL ? 2
+	       : stage == EXEC_CREATE || stage == EXEC_LOOKUP || stage == EXEC_REPLAN ? 1
+										 : 0;
 }
 
 /*
@@ -173,9 +179,21 @@ static int send_bundle(struct conn_state *cs, struct op *op, enum exec_stage sta
 		return 0;
 	if (!bundle_open(cs))
 		return 0;
-	if (stage == EXEC_LOOKUP)
+	if (stage == EXEC_LOOKUP) {
 		ok = send_sql(cs, LOOKUP_SQL) && send_unnamed(cs, op);
-	else
+	} else if (stage == EXEC_REPLAN) {
+		size_t n = strlen(x->text) + sizeof(op->server) + 40;
+		char *text = shim_malloc(n);
+
+		if (!text) {
+			bundle_leave(cs);
+			return 0;
+		}
+		snprintf(text, n, "%s\n/* pqshim: planned again as %s */", x->text, op->server);
+		ok = CALL_REAL(real.PQsendPrepare(cs->conn, op->server, text, x->nparams, x->types)) &&
+		     send_exec(cs, op);
+		free(text);
+	} else
 		ok = (stage != EXEC_HEAL || send_sql(cs, sql)) &&
 		     CALL_REAL(real.PQsendPrepare(cs->conn, op->server, x->text, x->nparams,
 						  x->types)) &&
@@ -194,6 +212,9 @@ static bool send_attempt(struct conn_state *cs, struct op *op, enum exec_stage s
 	int sent = 0;
 	bool ok;
 
+	if (stage == EXEC_REPLAN && !policy_new_name(&cs->stmts, op->server))
+		stage = EXEC_UNNAMED; /* no fresh name: the one way left */
+	bundle = hidden_before(stage) > 0;
 	if (bundle && (sent = send_bundle(cs, op, stage)) <= 0) {
 		if (sent < 0 || real.PQstatus(cs->conn) == CONNECTION_BAD)
 			return false;
@@ -311,7 +332,7 @@ static int first_failure(struct conn_state *cs, struct op *op, const PGresult *r
 		return -1;
 	}
 	if (result_plan_changed(r))
-		return EXEC_HEAL;
+		return cs->tracking ? EXEC_REPLAN : EXEC_HEAL;
 	if (!result_has_sqlstate(r, SQLSTATE_UNDEFINED_PSTATEMENT))
 		return -1;
 	if (op->x.pooled)
@@ -338,7 +359,9 @@ static bool after_bundle(struct conn_state *cs, struct op *op, PGresult **out)
 		if (x->stage == EXEC_LOOKUP)
 			block_learned(&cs->block, cs->contents.count);
 		else
-			stats_add(x->stage == EXEC_HEAL ? ST_HEALED : ST_CREATED);
+			stats_add(x->stage == EXEC_CREATE ? ST_CREATED : ST_HEALED);
+		if (x->stage == EXEC_REPLAN)
+			stmts_record_prepare(cs, op->key, op->server, x->text, x->nparams, x->types);
 		if (x->stage == EXEC_CREATE && x->content)
 			block_mark_present(&cs->block, x->content);
 		return done(cs, out);

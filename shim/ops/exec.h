@@ -13,6 +13,11 @@
  *   HEAL     DEALLOCATE name + Parse(name) + Bind/Execute(name) under one
  *            Sync. 26000 on the DEALLOCATE (this server connection lacks it)
  *            -> CREATE.
+ *   REPLAN   HEAL behind a pooler that tracks statements (it would close the
+ *            connection over a second Parse of a name, and keeps one server
+ *            statement per text): Parse of a generated name with the text and
+ *            a comment naming it (a text of its own, so a fresh plan) +
+ *            Bind/Execute under one Sync; the app's name maps to it after.
  *   UNNAMED  Parse("") + Bind/Execute under one Sync: always possible.
  *   LOOKUP   (in a block) the look-up of the block's server connection's
  *            content names, then Parse("") + Bind/Execute, under one Sync.
@@ -39,7 +44,8 @@
 #include "params.h"
 #include "route.h"
 
-enum exec_stage { EXEC_NAME, EXEC_CREATE, EXEC_HEAL, EXEC_UNNAMED, EXEC_LOOKUP, EXEC_CANCELLED };
+enum exec_stage { EXEC_NAME, EXEC_CREATE, EXEC_HEAL, EXEC_UNNAMED, EXEC_LOOKUP, EXEC_CANCELLED,
+		  EXEC_REPLAN };
 
 #define EXEC_MAX_TRIES 4
 

@@ -85,6 +85,9 @@ PGresult *prepare_sync(struct conn_state *cs, const char *name, const char *quer
 	r = CALL_REAL(real.PQprepare(conn, prep_wire_name(&plan, name), query, nparams, types));
 	if (real.PQresultStatus(r) == PGRES_COMMAND_OK) {
 		stmts_record_prepare(cs, name, plan.server_name, query, nparams, types);
+	} else if (cs->tracking) {
+		/* the pooler keeps the name even though the server refused it: never Parse it again */
+		stmt_table_mark_taken(&cs->stmts, plan.server_name);
 	} else if (result_has_sqlstate(r, SQLSTATE_DUPLICATE_PSTATEMENT)) {
 		stmt_table_mark_taken(&cs->stmts, plan.server_name);
 		if (cs->auto_pooled && action == PREP_SEND) {
@@ -188,6 +191,8 @@ bool prepare_feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **
 	if (st == PGRES_COMMAND_OK) {
 		stmts_record_prepare(cs, op->key, op->virtual_record ? NULL : op->server, op->query,
 				     op->nparams, op->types);
+	} else if (!op->virtual_record && cs->tracking) {
+		stmt_table_mark_taken(&cs->stmts, op->server); /* the pooler keeps it: never again */
 	} else if (!op->virtual_record && result_has_sqlstate(r, SQLSTATE_DUPLICATE_PSTATEMENT)) {
 		/* another client's statement of that name is on this server session */
 		stmt_table_mark_taken(&cs->stmts, op->server);

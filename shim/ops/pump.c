@@ -4,6 +4,7 @@
 #include "bundle.h"
 #include "close.h"
 #include "exec.h"
+#include "missing.h"
 #include "prepare.h"
 #include "pump.h"
 #include "real/guard.h"
@@ -47,6 +48,8 @@ static bool feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **o
 	case OP_CLOSE:
 		close_feed(cs, op, r);
 		return true;
+	case OP_MISSING:
+		return missing_feed(cs, op, r, out);
 	case OP_PASS:
 	case OP_SYNC:
 	case OP_EXEC: /* exec_step */
@@ -64,6 +67,8 @@ static bool send_retry(struct conn_state *cs, struct op *op)
 		return prepare_retry(cs, op);
 	case OP_SQL:
 		return sql_retry(cs, op);
+	case OP_MISSING:
+		return missing_retry(cs, op);
 	default:
 		op->retried = true;
 		return false;

@@ -31,13 +31,17 @@ struct op *sql_plan_op(struct conn_state *cs, const char *sql, const struct para
 	static __thread struct sql_plan scratch; /* most texts need no plan: no allocation for them */
 	struct sql_plan *plan;
 	struct op *op;
+	bool made;
 
 	block_forget(&cs->block); /* SQL text may end the app's transaction block */
 	*refuse = false;
 	if (pipeline && (sync || !p))
 		return NULL;
-	if (!sql_plan_make(&cs->stmts, cs->mode, sql, std_strings(cs->conn), !p,
-			   idle(cs->conn, pipeline), &scratch)) {
+	made = sql_plan_make(&cs->stmts, cs->mode, cs->tracking, sql, std_strings(cs->conn), !p,
+			     idle(cs->conn, pipeline), &scratch);
+	if (scratch.makes_names)
+		cs->stmts.sql_names = true; /* names the shim cannot answer for (policy_missing) */
+	if (!made) {
 		if (scratch.untracked)
 			log_once(LOG_ONCE_SQL_OVERFLOW, LOG_WARN,
 				 "a SQL text with too many statement references passed through untracked");

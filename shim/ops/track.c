@@ -77,6 +77,14 @@ const char *track_map(struct conn_state *cs, const char *name, char buf[SERVER_N
 			       NULL);
 }
 
+bool track_missing(struct conn_state *cs, const char *name)
+{
+	struct prep_inflight in;
+
+	return policy_missing(&cs->stmts, cs->mode, cs->tracking, name,
+			      track_inflight(cs, name, &in));
+}
+
 bool track_unnamed_text(struct conn_state *cs, const char *name, struct prep_inflight *out)
 {
 	struct prep_inflight in;

@@ -24,6 +24,8 @@ const struct prep_inflight *track_inflight(struct conn_state *cs, const char *na
 /* The server's name for the app's name now (policy_map_name, with what is in flight). */
 const char *track_map(struct conn_state *cs, const char *name, char buf[SERVER_NAME_BUF],
 		      struct stmt_sql *sql);
+/* The app does not hold name, and it must not reach the server (policy_missing). */
+bool track_missing(struct conn_state *cs, const char *name);
 /* Unnamed and pooled mode: the text recorded for the app's name (in flight first); counted. */
 bool track_unnamed_text(struct conn_state *cs, const char *name, struct prep_inflight *out);
 

@@ -152,12 +152,11 @@ const char *policy_map_name(struct stmt_table *t, enum shim_mode mode, const cha
 	}
 	if (stmt_table_is_stale(t, name))
 		return NAMES_GONE;
-	/*
-	 * A name the shim does not know goes as the app wrote it (the server's
-	 * own "does not exist", naming it), unless it is so long that the server
-	 * would drop the connection over a Describe or Close of it: then its
-	 * first 63 bytes, cut on a character boundary so the message stays valid.
-	 */
+	return policy_unknown_name(name, buf);
+}
+
+const char *policy_unknown_name(const char *name, char buf[SERVER_NAME_BUF])
+{
 	if (strnlen(name, NAME_DROPS_CONNECTION) < NAME_DROPS_CONNECTION)
 		return name;
 	names_copy_server(buf, name);
@@ -166,6 +165,13 @@ const char *policy_map_name(struct stmt_table *t, enum shim_mode mode, const cha
 	if (buf[0] && ((unsigned char)buf[strlen(buf) - 1] & 0xC0) == 0xC0)
 		buf[strlen(buf) - 1] = '\0'; /* its lead byte */
 	return buf;
+}
+
+bool policy_missing(const struct stmt_table *t, enum shim_mode mode, bool tracking,
+		    const char *name, const struct prep_inflight *inflight)
+{
+	return (mode_records_text(mode) || tracking) && name && name[0] && !inflight &&
+	       !t->sql_names && name_is_utf8(name) && !stmt_table_find(t, name);
 }
 
 bool policy_unnamed_text(const struct stmt_table *t, const char *name,

@@ -47,7 +47,10 @@ static int pooled(const struct route_facts *f, struct content_table *ct, struct 
  * 1. pooled mode, a statement recorded as a text: by content name when its
  *    text has earned one (pooled() says when), else
  * 2. unnamed and pooled mode: the recorded text (the one in flight in the
- *    app's pipeline first) through the unnamed statement;
+ *    app's pipeline first) through the unnamed statement; a name the app
+ *    does not hold (nothing recorded, nothing in flight) never reaches the
+ *    server there, nor behind a pooler that tracks statements (it would
+ *    close the connection): the shim answers the server's 26000;
  * 3. otherwise the server name the table maps the app's name to (dedupe:
  *    the app's own, a generated one after a rename, "_pqs_gone" for a name
  *    given up; a name the shim does not know goes as written), then
@@ -83,9 +86,17 @@ void route_exec(const struct route_facts *f, struct stmt_table *t, struct conten
 		out->kind = ROUTE_UNNAMED;
 		return;
 	}
+	if (policy_missing(t, f->mode, f->tracking, name, f->inflight)) {
+		out->kind = ROUTE_MISSING;
+		return;
+	}
 	out->server = policy_map_name(t, f->mode, name, f->inflight, out->buf, &out->sql, &s);
 	if (out->sql.text) {
 		out->kind = ROUTE_AS_SQL;
+		return;
+	}
+	if (s && !stmt_server_name(s) && policy_unnamed_text(t, name, NULL, &out->text)) {
+		out->kind = ROUTE_UNNAMED; /* recorded before the mode was decided */
 		return;
 	}
 	out->kind = ROUTE_DIRECT;

@@ -271,7 +271,7 @@ static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o,
 }
 
 static bool plan_ref(const struct stmt_table *t, struct overlay *o, const char *sql,
-		     const struct sql_ref *r, bool simple, bool idle, int n_stmts,
+		     const struct sql_ref *r, bool simple, bool idle, bool tracking, int n_stmts,
 		     struct sql_plan *p, struct edits *ed)
 {
 	struct view v;
@@ -289,6 +289,8 @@ static bool plan_ref(const struct stmt_table *t, struct overlay *o, const char *
 		return true;
 	case SQL_DEALLOCATE:
 		v = look(t, o, r->name);
+		if (tracking && v.s && stmt_origin(v.s) == STMT_PROTOCOL)
+			return plan_unnamed_deallocate(t, r, simple, n_stmts, p, ed);
 		if (gave_up(t, o, &v, r->name))
 			return edit_name(ed, r, "", NAMES_GONE);
 		fx = fx_add(p, FX_DEALLOCATE, r->name, v.found ? v.server : r->name);
@@ -331,8 +333,8 @@ static bool names_moved(const struct stmt_table *t, const struct sql_scan *scan)
 	return false;
 }
 
-bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, const char *sql,
-		   bool std_strings, bool simple, bool idle, struct sql_plan *out)
+bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, bool tracking,
+		   const char *sql, bool std_strings, bool simple, bool idle, struct sql_plan *out)
 {
 	struct sql_scan scan;
 	static __thread struct overlay o;
@@ -346,6 +348,7 @@ bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, const char *
 	out->retry_on_dup = false;
 	out->untracked = false;
 	out->unsafe = false;
+	out->makes_names = false;
 	out->name_off = out->name_len = 0;
 	out->bundle = false;
 	out->bundle_hidden[0] = '\0';
@@ -366,11 +369,15 @@ bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, const char *
 		const struct sql_ref *r = &scan.refs[i];
 		bool ok;
 
+		if (r->kind == SQL_PREPARE && mode_records_text(mode))
+			out->makes_names = true; /* sent as written (plan_unnamed_ref) */
+
 		if ((r->kind == SQL_PREPARE || r->kind == SQL_EXECUTE || r->kind == SQL_DEALLOCATE) &&
 		    !r->name[0])
 			continue; /* "" in SQL: the server's "zero-length delimited identifier" */
 		ok = mode_records_text(mode) ? plan_unnamed_ref(t, &o, r, simple, scan.n_stmts, out, &ed)
-					  : plan_ref(t, &o, sql, r, simple, idle, scan.n_stmts, out, &ed);
+					  : plan_ref(t, &o, sql, r, simple, idle, tracking, scan.n_stmts,
+						     out, &ed);
 		if (!ok)
 			goto give_up;
 	}
@@ -385,6 +392,7 @@ bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, const char *
 give_up:
 	sql_plan_release(out);
 	out->untracked = true;
+	out->makes_names = true;
 	out->unsafe = names_moved(t, &scan);
 	return false;
 }

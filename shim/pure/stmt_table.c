@@ -57,6 +57,7 @@ void stmt_table_clear(struct stmt_table *t)
 		HASH_DEL(t->by_server, n);
 		free(n);
 	}
+	t->sql_names = false;
 }
 
 unsigned stmt_table_count(const struct stmt_table *t)

@@ -37,6 +37,14 @@
 	REQ(ConnStatusType, PQstatus, (const PGconn *a), (a)) \
 	REQ(PGTransactionStatusType, PQtransactionStatus, (const PGconn *a), (a)) \
 	REQ(const char *, PQparameterStatus, (const PGconn *a, const char *b), (a, b)) \
+	REQ(char *, PQhost, (const PGconn *a), (a)) \
+	REQ(char *, PQport, (const PGconn *a), (a)) \
+	REQ(char *, PQdb, (const PGconn *a), (a)) \
+	REQ(char *, PQuser, (const PGconn *a), (a)) \
+	REQ(int, PQbackendPID, (const PGconn *a), (a)) \
+	REQ(int, PQconsumeInput, (PGconn *a), (a)) \
+	REQ(int, PQflush, (PGconn *a), (a)) \
+	REQ(PGContextVisibility, PQsetErrorContextVisibility, (PGconn *a, PGContextVisibility b), (a, b)) \
 	REQ(ExecStatusType, PQresultStatus, (const PGresult *a), (a)) \
 	REQ(char *, PQresultErrorField, (const PGresult *a, int b), (a, b)) \
 	REQ(char *, PQcmdStatus, (PGresult *a), (a)) \

@@ -43,6 +43,19 @@
 
 /* Connections made from now on go through a pooler with n server sessions (0: direct). */
 void fake_pooler(int n);
+/*
+ * The pooler tracks prepared statements itself, as PgBouncer 1.21+ with
+ * max_prepared_statements > 0: a named Parse is kept per client and prepared
+ * on the server as PGBOUNCER_<n> (one per text) wherever it is missing; a
+ * Bind or Describe of a name the client never Parsed, and a Parse of a name
+ * it holds, close the connection (an 08P01 error, then CONNECTION_BAD); a
+ * Close and DEALLOCATE ALL / DISCARD ALL drop the client's names.
+ */
+void fake_pooler_tracks(bool on);
+/* How many of the shim's probes (pg_backend_pid + pg_prepared_statements) were answered. */
+int fake_probes(void);
+/* A ParameterStatus every connection made from now on reports at login (PgBouncer 1.26's). */
+void fake_login_param(const char *name, const char *value);
 /* The sessions c's successive transactions land on, e.g. "0101" (then the last one again). */
 void fake_route(PGconn *c, const char *order);
 /* Another client's statement left on pooler session k. */
@@ -66,7 +79,7 @@ void fake_wire_clear(PGconn *c);
 
 /* The connection breaks at the n-th message from now (1: the next one). */
 void fake_drop_after(PGconn *c, int n);
-/* Results arrive only when the test says so (fake_arrive, PQconsumeInput, a blocking read). */
+/* Results arrive only when the test says so (fake_arrive, or a blocking read), not at PQconsumeInput. */
 void fake_hold(PGconn *c, bool on);
 void fake_arrive(PGconn *c);
 /* Cancel requests (PQcancel, PQrequestCancel) that reached c's server; it drops them, idle. */

@@ -55,6 +55,15 @@ struct stmt {
 struct session {
 	struct stmt *stmts;
 	bool in_block, aborted;
+	int pid; /* pg_backend_pid() */
+};
+
+/* A tracking pooler (PgBouncer 1.21+): what a client Parsed, under the pooler's names. */
+struct tracked {
+	struct tracked *next;
+	char name[64];   /* the client's */
+	char server[32]; /* PGBOUNCER_<n>, one per text across clients */
+	char *text;
 };
 
 struct command {
@@ -80,6 +89,7 @@ struct pg_conn {
 	struct command one;    /* reused outside pipeline mode: no allocation per command */
 	int drop_after;        /* messages until the connection breaks; 0: never */
 	int cancels;           /* cancel requests that reached the model (an idle server drops them) */
+	struct tracked *tracked; /* behind a tracking pooler */
 	char err[512];
 	char params[4][2][64];
 	char wire[16384];
@@ -89,6 +99,11 @@ struct pg_conn {
 
 static struct session pool[MAX_SESSIONS];
 static int pool_size;
+static bool pool_tracks;   /* the pooler tracks prepared statements itself */
+static int probes;         /* the shim's probes answered */
+static char login_params[4][2][64]; /* ParameterStatus every new connection reports */
+static int pool_names;     /* PGBOUNCER_<n> given so far */
+static struct tracked *pool_texts; /* text -> its PGBOUNCER_<n>, across clients */
 
 /* ---- results ---- */
 
@@ -137,6 +152,19 @@ static PGresult *res_one(const char *v)
 	return res_rows(1, &v);
 }
 
+/* One row of two columns (NULL: SQL null, given as ""). */
+static PGresult *res_pair(const char *a, const char *b)
+{
+	PGresult *r = res_new(PGRES_TUPLES_OK, "SELECT 1");
+
+	r->nfields = 2;
+	r->ntuples = 1;
+	r->values = calloc(3, sizeof(char *));
+	r->values[0] = strdup(a);
+	r->values[1] = strdup(b ? b : "");
+	return r;
+}
+
 /* Lenient mode answers with these: no allocation per call, as a canned stub. */
 static char *canned_value[2] = { "?", NULL };
 static struct pg_result canned_row = { .is_static = true, .status = PGRES_TUPLES_OK,
@@ -169,8 +197,10 @@ static struct session *session(PGconn *c)
 {
 	int k;
 
-	if (!c->pooled)
+	if (!c->pooled) {
+		c->own.pid = 4242; /* what PQbackendPID says: the same backend */
 		return c->cur = &c->own;
+	}
 	if (c->cur)
 		return c->cur;
 	k = c->route[c->route_pos] ? c->route[c->route_pos] - '0' : 0;
@@ -179,6 +209,7 @@ static struct session *session(PGconn *c)
 	if (k < 0 || k >= pool_size)
 		k = 0;
 	wire(c, "@%d", k);
+	pool[k].pid = 1000 + k;
 	return c->cur = &pool[k];
 }
 
@@ -327,6 +358,8 @@ static PGresult *select_value(const char *p, int n, const char *const *vals)
 		}
 		return res_rows(rows, v);
 	}
+	if (strstr(p, "pg_backend_pid()") && strstr(p, "pg_prepared_statements"))
+		return NULL; /* the caller answers the shim's probe */
 	if (strstr(p, "pg_prepared_statements"))
 		return NULL; /* the caller lists them */
 	if (strstr(p, "pg_cancel_backend")) /* a query that cancels itself */
@@ -336,6 +369,7 @@ static PGresult *select_value(const char *p, int n, const char *const *vals)
 
 static PGresult *run_one(PGconn *c, struct session *s, const char *text, int n,
 			 const char *const *vals);
+static void tracked_clear(struct tracked **t);
 
 /* PREPARE name [(types)] AS text */
 static PGresult *sql_prepare(PGconn *c, struct session *s, const char *p)
@@ -405,6 +439,7 @@ static PGresult *sql_deallocate(PGconn *c, struct session *s, const char *p)
 	word(&p, "prepare");
 	if (word(&p, "all")) {
 		stmts_clear(s);
+		tracked_clear(&c->tracked);
 		return res_new(PGRES_COMMAND_OK, "DEALLOCATE ALL");
 	}
 	if (!ident(&p, name))
@@ -474,6 +509,7 @@ static PGresult *run_one(PGconn *c, struct session *s, const char *text, int n,
 			r = res_error("25001", "DISCARD ALL cannot run inside a transaction block");
 		else {
 			stmts_clear(s);
+			tracked_clear(&c->tracked);
 			r = res_new(PGRES_COMMAND_OK, "DISCARD ALL");
 		}
 	} else if (word(&p, "fail")) {
@@ -483,8 +519,19 @@ static PGresult *run_one(PGconn *c, struct session *s, const char *text, int n,
 		r = res_error(st, "failed as the script says (%s)", st);
 	} else if (word(&p, "select")) {
 		r = c->lenient ? &canned_row : select_value(p, n, vals);
-		if (!r)
+		if (!r && strstr(p, "pg_backend_pid()")) {
+			const char *seen = NULL;
+			char pid[16];
+
+			for (struct stmt *st = s->stmts; st; st = st->next)
+				if (n > 0 && vals && vals[0] && strcmp(st->text, vals[0]) == 0)
+					seen = st->name;
+			snprintf(pid, sizeof(pid), "%d", s->pid);
+			r = res_pair(pid, seen);
+			probes++;
+		} else if (!r) {
 			r = list_content_names(s);
+		}
 	} else {
 		r = res_error("42601", "syntax error at or near \"%.20s\"", text);
 	}
@@ -587,8 +634,113 @@ static int end_command(PGconn *c, struct command *m)
 	return 1;
 }
 
+/* ---- a pooler that tracks prepared statements itself (PgBouncer 1.21+) ---- */
+
+static struct tracked *tracked_find(struct tracked *t, const char *name)
+{
+	for (; t; t = t->next)
+		if (strcmp(t->name, name) == 0)
+			return t;
+	return NULL;
+}
+
+static void tracked_clear(struct tracked **t)
+{
+	while (*t) {
+		struct tracked *n = (*t)->next;
+
+		free((*t)->text);
+		free(*t);
+		*t = n;
+	}
+}
+
+static struct tracked *tracked_add(struct tracked **list, const char *name, const char *server,
+				   const char *text)
+{
+	struct tracked *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		abort();
+	snprintf(t->name, sizeof(t->name), "%.63s", name);
+	snprintf(t->server, sizeof(t->server), "%s", server);
+	t->text = strdup(text);
+	t->next = *list;
+	*list = t;
+	return t;
+}
+
+/* The pooler's own name for a text: one per text, whoever prepares it. */
+static const char *pool_name_for(const char *text)
+{
+	char name[32];
+
+	for (struct tracked *t = pool_texts; t; t = t->next)
+		if (strcmp(t->text, text) == 0)
+			return t->server;
+	snprintf(name, sizeof(name), "PGBOUNCER_%d", ++pool_names);
+	return tracked_add(&pool_texts, name, name, text)->server;
+}
+
+/* PgBouncer closes the client connection (an ErrorResponse, then EOF). */
+static int pooler_closes(PGconn *c, struct command *m, const char *why)
+{
+	c->status = CONNECTION_BAD;
+	cmd_add(m, res_error("08P01", "%s", why));
+	return 1;
+}
+
+static bool tracking(const PGconn *c, const char *name)
+{
+	return pool_tracks && c->pooled && name && name[0];
+}
+
+/* Parse of a named statement behind the tracking pooler. */
+static int tracked_parse(PGconn *c, struct command *m, const char *name, const char *query)
+{
+	struct session *s = session(c);
+	const char *server;
+
+	wire(c, "P(%s)", name);
+	if (!message(c, m) || skipping(c, m))
+		return 1;
+	if (tracked_find(c->tracked, name))
+		return pooler_closes(c, m, "prepared statement name is already in use");
+	server = pool_name_for(query);
+	tracked_add(&c->tracked, name, server, query); /* kept even if the server refuses it */
+	if (!parses(query)) {
+		PGresult *r = res_error("42601", "syntax error at or near \"%.20s\"", query);
+
+		failed(c, r);
+		cmd_add(m, r);
+		return 1;
+	}
+	if (!*stmt_find(s, server))
+		stmt_put(s, server, query);
+	cmd_add(m, res_new(PGRES_COMMAND_OK, ""));
+	return 1;
+}
+
+/* Bind or Describe of a name behind the tracking pooler: its server name, made where missing. */
+static const char *tracked_ref(PGconn *c, struct command *m, const char *name)
+{
+	struct tracked *t = tracked_find(c->tracked, name);
+	struct session *s = session(c);
+
+	if (!t) {
+		pooler_closes(c, m, "prepared statement did not exist");
+		return NULL;
+	}
+	if (!*stmt_find(s, t->server))
+		stmt_put(s, t->server, t->text);
+	return t->server;
+}
+
 static int send_parse(PGconn *c, struct command *m, const char *name, const char *query)
 {
+	if (tracking(c, name))
+		return tracked_parse(c, m, name, query);
+	{
 	struct session *s = session(c);
 	PGresult *r;
 
@@ -613,6 +765,7 @@ static int send_parse(PGconn *c, struct command *m, const char *name, const char
 	failed(c, r);
 	cmd_add(m, r);
 	return 1;
+	}
 }
 
 static int send_execute(PGconn *c, struct command *m, const char *name, int n,
@@ -624,6 +777,8 @@ static int send_execute(PGconn *c, struct command *m, const char *name, int n,
 
 	wire(c, "E(%s)", name);
 	if (!message(c, m) || skipping(c, m))
+		return 1;
+	if (tracking(c, name) && !(name = tracked_ref(c, m, name)))
 		return 1;
 	st = c->lenient ? NULL : *stmt_find(s, name);
 	if (!st && !c->lenient) {
@@ -654,6 +809,8 @@ static int send_describe(PGconn *c, struct command *m, const char *name, bool po
 	wire(c, portal ? "DP(%s)" : "D(%s)", name);
 	if (!message(c, m) || skipping(c, m))
 		return 1;
+	if (!portal && tracking(c, name) && !(name = tracked_ref(c, m, name)))
+		return 1;
 	st = portal || c->lenient ? NULL : *stmt_find(s, name);
 	if (!portal && !st && !c->lenient) {
 		r = res_error("26000", "prepared statement \"%s\" does not exist", name);
@@ -677,6 +834,21 @@ static int send_close(PGconn *c, struct command *m, const char *name, bool porta
 	wire(c, "C(%s)", name);
 	if (!message(c, m) || skipping(c, m))
 		return 1;
+	if (!portal && tracking(c, name)) { /* the pooler answers it itself */
+		struct tracked **t;
+
+		for (t = &c->tracked; *t && strcmp((*t)->name, name) != 0; t = &(*t)->next)
+			;
+		if (*t) {
+			struct tracked *gone = *t;
+
+			*t = gone->next;
+			free(gone->text);
+			free(gone);
+		}
+		cmd_add(m, res_new(PGRES_COMMAND_OK, ""));
+		return 1;
+	}
 	if (!portal && *(st = stmt_find(s, name)))
 		stmt_drop(st);
 	cmd_add(m, res_new(PGRES_COMMAND_OK, ""));
@@ -912,7 +1084,8 @@ int PQisBusy(PGconn *c)
 
 int PQconsumeInput(PGconn *c)
 {
-	fake_arrive(c);
+	if (c && !c->hold)
+		fake_arrive(c);
 	return c && c->status == CONNECTION_OK;
 }
 
@@ -1095,6 +1268,7 @@ static PGconn *new_conn(const char *conninfo)
 	c->status = CONNECTION_OK;
 	c->pooled = pool_size;
 	c->lenient = conninfo && strstr(conninfo, "fake=lenient") != NULL;
+	memcpy(c->params, login_params, sizeof(c->params));
 	return c;
 }
 
@@ -1221,7 +1395,39 @@ const char *PQparameterStatus(const PGconn *c, const char *name)
 
 int PQbackendPID(const PGconn *c)
 {
-	return c ? 4242 : 0;
+	return !c ? 0 : c->pooled ? 9999 : 4242; /* a pooler's is its own */
+}
+
+char *PQhost(const PGconn *c)
+{
+	return c ? (char *)"fake" : NULL;
+}
+
+char *PQport(const PGconn *c)
+{
+	return !c ? NULL : c->pooled ? (char *)"6432" : (char *)"5432";
+}
+
+char *PQdb(const PGconn *c)
+{
+	return c ? (char *)"ops" : NULL;
+}
+
+char *PQuser(const PGconn *c)
+{
+	return c ? (char *)"app" : NULL;
+}
+
+PGContextVisibility PQsetErrorContextVisibility(PGconn *c, PGContextVisibility v)
+{
+	(void)c;
+	(void)v;
+	return PQSHOW_CONTEXT_ERRORS;
+}
+
+int PQflush(PGconn *c)
+{
+	return c && c->status == CONNECTION_OK ? 0 : -1;
 }
 
 char *PQerrorMessage(const PGconn *c)
@@ -1305,6 +1511,8 @@ char *PQresultErrorField(const PGresult *r, int code)
 		return r->sqlstate[0] ? (char *)r->sqlstate : NULL;
 	if (code == PG_DIAG_MESSAGE_PRIMARY)
 		return r->message;
+	if (code == PG_DIAG_SEVERITY)
+		return (char *)"ERROR";
 	if (code == PG_DIAG_SOURCE_FUNCTION)
 		return (char *)r->source_fn;
 	return NULL;
@@ -1342,16 +1550,16 @@ int PQnparams(const PGresult *r)
 
 char *PQgetvalue(const PGresult *r, int row, int col)
 {
-	if (!r || row < 0 || row >= r->ntuples || col != 0)
+	if (!r || row < 0 || row >= r->ntuples || col < 0 || col >= r->nfields)
 		return NULL;
-	return r->values[row];
+	return r->values[row * r->nfields + col];
 }
 
 void PQclear(PGresult *r)
 {
 	if (!r || r->is_static)
 		return;
-	for (int i = 0; i < r->ntuples; i++)
+	for (int i = 0; i < r->ntuples * r->nfields; i++)
 		free(r->values[i]);
 	free(r->values);
 	free(r->message);
@@ -1394,6 +1602,26 @@ void PQfreemem(void *p)
 void fake_pooler(int n)
 {
 	pool_size = n < 0 ? 0 : n > MAX_SESSIONS ? MAX_SESSIONS : n;
+}
+
+void fake_pooler_tracks(bool on)
+{
+	pool_tracks = on;
+}
+
+int fake_probes(void)
+{
+	return probes;
+}
+
+void fake_login_param(const char *name, const char *value)
+{
+	for (int i = 0; i < 4; i++)
+		if (!login_params[i][0][0] || strcmp(login_params[i][0], name) == 0) {
+			snprintf(login_params[i][0], sizeof(login_params[i][0]), "%s", name);
+			snprintf(login_params[i][1], sizeof(login_params[i][1]), "%s", value ? value : "");
+			return;
+		}
 }
 
 void fake_route(PGconn *c, const char *order)

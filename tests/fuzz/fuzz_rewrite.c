@@ -2,7 +2,7 @@
  * libFuzzer target: sql_plan_make() (MODE_DEDUPE and MODE_UNNAMED) over a
  * small statement table and arbitrary SQL text.
  *
- * Input: byte 0 = flags (std_strings, simple, idle), byte 1..2 = table
+ * Input: byte 0 = flags (std_strings, simple, false, idle), byte 1..2 = table
  * state bits, the rest = the SQL text (cut at the first NUL, as libpq does).
  *
  * Properties (abort on violation):
@@ -261,7 +261,7 @@ static void run(const char *sql, enum shim_mode mode, bool std, bool simple, boo
 
 	setup_table(&t, b1, b2, mode);
 	memset(&plan, 0, sizeof(plan));
-	r = sql_plan_make(&t, mode, sql, std, simple, idle, &plan);
+	r = sql_plan_make(&t, mode, false, sql, std, simple, idle, &plan);
 	if (!r) {
 		CHECK(plan.text == NULL && plan.n_fx == 0, "false with a text or effects");
 	}

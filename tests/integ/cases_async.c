@@ -155,7 +155,7 @@ static int pipeline_error_not_recorded(void)
 	return 0;
 }
 
-PQT_CASE(async_leftover_retry, true,
+PQT_CASE(async_leftover_retry, PQT_FIX_UNTRACKED,
 	 "behind PgBouncer, an async prepare of a leftover name is retried invisibly");
 static int async_leftover_retry(void)
 {

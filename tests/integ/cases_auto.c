@@ -78,7 +78,7 @@ static int auto_stays_dedupe_direct(void)
  * pooled mode, the prepare is retried, and "s0" runs the app's own text,
  * never the leftover.
  */
-PQT_CASE(auto_switches_on_leftover, true,
+PQT_CASE(auto_switches_on_leftover, PQT_FIX_UNTRACKED,
 	 "auto mode: another client's s0 on the server connection (42P05) switches to pooled mode; the app's s0 runs its own text");
 static int auto_switches_on_leftover(void)
 {

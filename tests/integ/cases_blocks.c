@@ -89,7 +89,7 @@ static int block_round(struct trio *t, int base)
 	return 0;
 }
 
-PQT_CASE(pooled_block_sequences, true,
+PQT_CASE(pooled_block_sequences, PQT_FIX_UNTRACKED,
 	 "pooled mode: blocks BEGIN; A; B; A; COMMIT/ROLLBACK/prepared COMMIT on alternating server connections, again after DEALLOCATE ALL on one");
 static int pooled_block_sequences(void)
 {
@@ -163,7 +163,7 @@ static int pooled_block_set_transaction(void)
 	return 0;
 }
 
-PQT_CASE(pooled_block_made_by_others, true,
+PQT_CASE(pooled_block_made_by_others, PQT_FIX_UNTRACKED,
 	 "pooled mode: a statement another client made on the server connection is used, never made again, inside a block");
 static int pooled_block_made_by_others(void)
 {
@@ -213,7 +213,7 @@ static bool single_rows(PGconn *c, const char *name, int n)
 	return PQgetResult(c) == NULL && PQpipelineStatus(c) == PQ_PIPELINE_OFF;
 }
 
-PQT_CASE(pooled_block_single_row, true,
+PQT_CASE(pooled_block_single_row, PQT_FIX_UNTRACKED,
 	 "pooled mode: single-row mode on a block's first execution and on one the shim makes there applies to the app's rows");
 static int pooled_block_single_row(void)
 {

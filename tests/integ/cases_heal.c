@@ -75,13 +75,20 @@ static int heal_alter_table_pooled(void)
 	CHECK(exec_table(t.app, "alter table ", table, " add column c text default 'three'"),
 	      "alter again on Y");
 	AT(&t, UNPINNED);
-	CHECK(pqt_exec_ok(t.app, "BEGIN"), "begin on X");
-	CHECK(heal_row(exec0(t.app), 3), "inside a block on X: the new column");
-	CHECK(pqt_exec_ok(t.app, "COMMIT"), "commit");
-	AT(&t, PINNED);
-	CHECK(pqt_exec_ok(t.app, "BEGIN"), "begin on Y");
-	CHECK(heal_row(exec0(t.app), 3), "inside a block on Y: the new column");
-	CHECK(pqt_exec_ok(t.app, "COMMIT"), "commit");
+	for (int side = 0; side < 2; side++) {
+		if (side)
+			AT(&t, PINNED);
+		CHECK(pqt_exec_ok(t.app, "BEGIN"), "begin on %s", side ? "Y" : "X");
+		if (pqt_tracking()) { /* pooled mode runs as dedupe there: in a block the error is the app's */
+			CHECK(failed_with(exec0(t.app), "0A000"),
+			      "behind a PgBouncer that tracks statements, inside a block on %s: 0A000 passes through",
+			      side ? "Y" : "X");
+			CHECK(pqt_exec_ok(t.app, "ROLLBACK"), "rollback");
+		} else {
+			CHECK(heal_row(exec0(t.app), 3), "inside a block on %s: the new column", side ? "Y" : "X");
+			CHECK(pqt_exec_ok(t.app, "COMMIT"), "commit");
+		}
+	}
 	AT(&t, UNPINNED);
 	CHECK(heal_row(exec0(t.app), 3), "outside a block on X");
 	AT(&t, PINNED);

@@ -164,7 +164,7 @@ static bool bouncer_clean(void)
 	return ok;
 }
 
-PQT_CASE(leftover_from_other_client, true,
+PQT_CASE(leftover_from_other_client, PQT_FIX_UNTRACKED,
 	 "behind PgBouncer (1 server connection), a name left by an earlier client is retried under a generated name");
 static int leftover_from_other_client(void)
 {
@@ -191,8 +191,12 @@ static int leftover_from_other_client(void)
 	CHECK(a, "connect a again");
 	CHECK(pqt_exec_ok(a, "BEGIN"), "begin");
 	r = PQprepare(a, "s0_in_block", "select 2", 0, NULL);
-	CHECK(strcmp(pqt_sqlstate(r), "42P05") == 0,
-	      "inside a block the duplicate error passes through, got '%s'", pqt_sqlstate(r));
+	if (pqt_tracking()) /* PgBouncer keeps b's statement under a name of its own */
+		CHECK(pqt_status(r, PGRES_COMMAND_OK),
+		      "behind a PgBouncer that tracks statements nothing is left over: prepared");
+	else
+		CHECK(strcmp(pqt_sqlstate(r), "42P05") == 0,
+		      "inside a block the duplicate error passes through, got '%s'", pqt_sqlstate(r));
 	PQclear(r);
 	CHECK(pqt_exec_ok(a, "ROLLBACK"), "rollback");
 	PQfinish(a);

@@ -19,7 +19,7 @@ int main(int argc, char **argv)
 		for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
 			for (const struct pqt_case *const *c = groups[g]; *c; c++)
 				printf("%s %s %s\n", (*c)->name,
-				       (*c)->fails_without_shim ? "fix" : "keep", (*c)->doc);
+				       pqt_kind_name((*c)->fails_without_shim), (*c)->doc);
 		return 0;
 	}
 	if (argc != 2) {

@@ -9,14 +9,41 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <libpq-fe.h>
+
+/* What a case proves: PQT_FIX must fail without the shim (exit 1) and pass with it. */
+enum pqt_kind {
+	PQT_KEEP = 0,     /* passes both ways: the shim must not break it */
+	PQT_FIX = 1,      /* proves a fix */
+	PQT_FIX_UNTRACKED /* proves a fix, except behind a pooler that tracks prepared statements
+			     itself (PQT_BOUNCER_TRACKS=1): that pooler answers it alone, and the
+			     case checks what it answers both ways */
+};
 
 struct pqt_case {
 	const char *name;
 	int (*run)(void);
-	bool fails_without_shim; /* proves a fix: must fail without the shim */
+	int fails_without_shim; /* enum pqt_kind */
 	const char *doc;
 };
+
+/* The PgBouncer under test tracks prepared statements itself (1.21+, max_prepared_statements > 0). */
+static inline bool pqt_tracking(void)
+{
+	const char *v = getenv("PQT_BOUNCER_TRACKS");
+
+	return v && strcmp(v, "1") == 0;
+}
+
+/* How a case lists itself for tests/lib/cases.sh: "fix", "keep" or "tracked". */
+static inline const char *pqt_kind_name(int kind)
+{
+	if (kind == PQT_FIX_UNTRACKED)
+		return pqt_tracking() ? "tracked" : "fix";
+	return kind ? "fix" : "keep";
+}
 
 #define CHECK(cond, ...) \
 	do { \

@@ -54,6 +54,9 @@ bool trio_clean_servers(struct trio *t)
 /* The shim reads its environment at the first call: set it before connecting (max NULL: default). */
 bool trio_open(struct trio *t, const char *mode, const char *threshold, const char *max)
 {
+	if (pqt_tracking() && strcmp(mode, "pooled") == 0)
+		fprintf(stderr, "  note: PgBouncer tracks prepared statements itself here; pooled mode "
+				"leaves them to it (dedupe), so checks of its own mechanism do not apply\n");
 	setenv("PQSHIM_MODE", mode, 1);
 	setenv("PQSHIM_POOLED_THRESHOLD", threshold, 1);
 	if (max)
@@ -78,6 +81,9 @@ void trio_close(struct trio *t)
 /* _pqsh_ followed by 32 lower-case hex digits */
 bool is_pooled_name(const char *s)
 {
+	/* behind a pooler that tracks statements, pooled mode leaves the names to it */
+	if (pqt_tracking() && strncmp(s, "PGBOUNCER_", 10) == 0)
+		return true;
 	if (strncmp(s, "_pqsh_", 6) != 0 || strlen(s) != 6 + 32)
 		return false;
 	for (s += 6; *s; s++)

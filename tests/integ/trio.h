@@ -39,7 +39,16 @@ bool trio_clean_servers(struct trio *t);
 bool trio_open(struct trio *t, const char *mode, const char *threshold, const char *max);
 void trio_close(struct trio *t);
 
-/* _pqsh_ followed by 32 lower-case hex digits */
+/*
+ * A check of pooled mode's own mechanism (content names made on demand, the
+ * threshold, the cap): behind a PgBouncer that tracks prepared statements
+ * itself, pooled mode leaves statements to it (it runs as dedupe), so such a
+ * check does not apply there; trio_open says so once, and the values the app
+ * gets are still checked.
+ */
+#define MECHANISM(cond, ...) CHECK(pqt_tracking() || (cond), __VA_ARGS__)
+
+/* _pqsh_ followed by 32 lower-case hex digits (behind a tracking pooler: its PGBOUNCER_<n>) */
 bool is_pooled_name(const char *s);
 
 /* What one server connection holds (all of it, or the statements whose text contains marker). */

@@ -492,6 +492,140 @@ static int block_creates_what_it_lacks(void)
 	return 0;
 }
 
+/* ---- what is in front: auto mode decides at connection time ---- */
+
+static int auto_direct_dedupes(void)
+{
+	PGconn *c = app("auto");
+
+	CHECK(fake_probes() == 1, "one probe at connection time (%d)", fake_probes());
+	CHECK(status_is(PQprepare(c, "s0", "select $1", 1, NULL), PGRES_COMMAND_OK), "prepare");
+	CHECK(status_is(PQprepare(c, "s0", "select $1", 1, NULL), PGRES_COMMAND_OK), "identical");
+	CHECK(value_is(exec1(c, "s0", "3"), "3"), "exec");
+	WIRE(c, "P(s0) S E(s0) S"); /* dedupe: the app's name, the re-prepare answered locally */
+	PQfinish(c);
+	c = app("auto");
+	CHECK(fake_probes() == 1, "the target is known: no probe for the next connection");
+	CHECK(status_is(PQprepare(c, "s1", "select 'x'", 0, NULL), PGRES_COMMAND_OK), "prepare");
+	WIRE(c, "P(s1) S");
+	PQfinish(c);
+	return 0;
+}
+
+static int auto_shared_pooler_pools(void)
+{
+	PGconn *c;
+	const char *cn = content_name("select $1", 1);
+
+	setenv("PQSHIM_POOLED_THRESHOLD", "1", 1);
+	fake_pooler(2);
+	fake_leave(1, "s0", "select 'other'"); /* another client's s0 on the second session */
+	c = app("auto");
+	fake_route(c, "01");
+	CHECK(status_is(PQprepare(c, "s0", "select $1", 1, NULL), PGRES_COMMAND_OK), "prepare");
+	CHECK(value_is(exec1(c, "s0", "5"), "5"), "its own s0, never the other client's");
+	WIRE(c, "@0 P() S @1 E(%s) S @1 P(%s) E(%s) S", cn, cn, cn);
+	PQfinish(c);
+	return 0;
+}
+
+/* Behind a tracking pooler the shim must not re-Parse, nor Bind a name the pooler never saw. */
+static int behind_tracking_pooler(const char *mode)
+{
+	PGconn *c;
+
+	fake_pooler(2);
+	fake_pooler_tracks(true);
+	c = app(mode);
+	fake_route(c, "0101");
+	CHECK(status_is(PQprepare(c, "s0", "select $1", 1, NULL), PGRES_COMMAND_OK), "prepare");
+	CHECK(value_is(exec1(c, "s0", "1"), "1"), "exec on the other session");
+	CHECK(status_is(PQprepare(c, "s0", "select $1", 1, NULL), PGRES_COMMAND_OK),
+	      "an identical re-prepare: no second Parse (the pooler would close the connection)");
+	CHECK(status_is(PQprepare(c, "s0", "select 'two'", 0, NULL), PGRES_COMMAND_OK),
+	      "a conflicting one: under another name");
+	CHECK(value_is(exec1(c, "s0", NULL), "two"), "the new text");
+	WIRE(c, "@0 P(s0) S @1 E(s0) S @0 P(_pqs_*) S @1 E(_pqs_*) S");
+	CHECK(PQstatus(c) == CONNECTION_OK, "the connection is alive");
+	PQfinish(c);
+	return 0;
+}
+
+/* Behind a tracking pooler a failed Parse keeps its name there: the next prepare of it goes renamed. */
+static int tracking_failed_parse_not_reparsed(void)
+{
+	PGconn *c;
+	PGresult *r;
+
+	fake_pooler(1);
+	fake_pooler_tracks(true);
+	c = app("auto");
+	r = PQprepare(c, "s0", "bad text", 0, NULL);
+	CHECK(r && strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42601") == 0, "the server's syntax error");
+	PQclear(r);
+	CHECK(status_is(PQprepare(c, "s0", "select 'fixed'", 0, NULL), PGRES_COMMAND_OK), "prepared again");
+	CHECK(value_is(exec1(c, "s0", NULL), "fixed"), "runs");
+	CHECK(status_is(exec1(c, "nosuch", NULL), PGRES_FATAL_ERROR), "a name the app never prepared: an error");
+	WIRE(c, "@0 P(s0) S @0 P(_pqs_*) S @0 E(_pqs_*) S @0 Q(DO $pqsh$ BEGIN RAISE EXCEPTION USING ERRCODE = '26000', MES)");
+	CHECK(PQstatus(c) == CONNECTION_OK, "the connection is alive");
+	PQfinish(c);
+	return 0;
+}
+
+static int auto_tracking_pooler_dedupes(void)
+{
+	return behind_tracking_pooler("auto");
+}
+
+static int pooled_tracking_pooler_dedupes(void)
+{
+	return behind_tracking_pooler("pooled");
+}
+
+static int pgbouncer_126_parameters_decide(void)
+{
+	PGconn *c;
+
+	fake_pooler(2);
+	fake_pooler_tracks(true);
+	fake_login_param("pgbouncer.pool_mode", "transaction");
+	fake_login_param("pgbouncer.max_prepared_statements", "200");
+	c = app("auto");
+	CHECK(fake_probes() == 0, "PgBouncer said it at login: no probe");
+	CHECK(status_is(PQprepare(c, "s0", "select 'x'", 0, NULL), PGRES_COMMAND_OK), "prepare");
+	CHECK(status_is(PQprepare(c, "s0", "select 'x'", 0, NULL), PGRES_COMMAND_OK), "again");
+	WIRE(c, "@0 P(s0) S");
+	PQfinish(c);
+	return 0;
+}
+
+/* PQconnectStart + PQconnectPoll: the probe rides on the connection's start, non-blocking. */
+static int auto_async_connect_probes(void)
+{
+	PGconn *c;
+	PostgresPollingStatusType st;
+	int polls = 0, reading = 0;
+
+	fake_pooler(2);
+	c = PQconnectStart("dbname=ops pqshim_mode=auto");
+	CHECK(c, "connect start");
+	fake_hold(c, true);
+	while ((st = PQconnectPoll(c)) != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED && polls < 10) {
+		polls++;
+		reading += st == PGRES_POLLING_READING;
+		fake_arrive(c); /* the socket became readable */
+	}
+	CHECK(st == PGRES_POLLING_OK, "connected (%d polls)", polls);
+	CHECK(reading >= 1 && fake_probes() == 1, "READING while the probe ran (%d), one probe", reading);
+	CHECK(PQpipelineStatus(c) == PQ_PIPELINE_OFF, "no pipeline left over");
+	fake_hold(c, false);
+	fake_trace(c, true);
+	CHECK(status_is(PQprepare(c, "s0", "select 'x'", 0, NULL), PGRES_COMMAND_OK), "prepare");
+	WIRE(c, "@0 P() S"); /* a pooler that shares: pooled mode */
+	PQfinish(c);
+	return 0;
+}
+
 #define CASE(name, fix, doc) { #name, name, fix, doc }
 
 static const struct pqt_case cases[] = {
@@ -520,6 +654,20 @@ static const struct pqt_case cases[] = {
 	CASE(cancel_not_lost_pqcancel, true,
 	     "a PQcancel while a retry is pending ends the execution with the server's 57014"),
 	CASE(cancel_not_lost_requestcancel, true, "the same with PQrequestCancel"),
+	CASE(auto_direct_dedupes, true,
+	     "auto, directly: one probe at connection time, dedupe; the next connection is not probed"),
+	CASE(auto_shared_pooler_pools, true,
+	     "auto behind a pooler that shares server connections: pooled from the first statement"),
+	CASE(auto_tracking_pooler_dedupes, true,
+	     "auto behind a pooler that tracks statements: dedupe, never a second Parse of a name"),
+	CASE(tracking_failed_parse_not_reparsed, true,
+	     "behind a tracking pooler: a name whose Parse failed is not Parsed again; unknown names answered 26000"),
+	CASE(pooled_tracking_pooler_dedupes, true,
+	     "pooled mode behind a pooler that tracks statements: the same (no Bind it would punish)"),
+	CASE(pgbouncer_126_parameters_decide, true,
+	     "PgBouncer 1.26's pool_mode and max_prepared_statements decide without a probe"),
+	CASE(auto_async_connect_probes, true,
+	     "PQconnectStart + PQconnectPoll: READING while the probe runs, then decided"),
 	CASE(pipeline_results_in_order, false,
 	     "the app's pipeline: results in order, PIPELINE_ABORTED after an error, sync points"),
 	CASE(lost_connection_in_bundle, false,
@@ -536,7 +684,7 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
 		for (size_t i = 0; i < n; i++)
-			printf("%s %s %s\n", cases[i].name, cases[i].fails_without_shim ? "fix" : "keep",
+			printf("%s %s %s\n", cases[i].name, pqt_kind_name(cases[i].fails_without_shim),
 			       cases[i].doc);
 		return 0;
 	}

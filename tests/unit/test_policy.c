@@ -117,16 +117,16 @@ END_TEST
 static const char *planned(const char *sql)
 {
 	sql_plan_release(&plan);
-	ck_assert(sql_plan_make(&t, MODE_DEDUPE, sql, true, true, true, &plan));
+	ck_assert(sql_plan_make(&t, MODE_DEDUPE, false, sql, true, true, true, &plan));
 	return plan.text ? plan.text : sql;
 }
 
 START_TEST(sql_untouched)
 {
-	ck_assert(!sql_plan_make(&t, MODE_DEDUPE, "select 1", true, true, true, &plan));
-	ck_assert(!sql_plan_make(&t, MODE_DEDUPE, "select 'PREPARE x AS y'", true, true, true, &plan));
+	ck_assert(!sql_plan_make(&t, MODE_DEDUPE, false, "select 1", true, true, true, &plan));
+	ck_assert(!sql_plan_make(&t, MODE_DEDUPE, false, "select 'PREPARE x AS y'", true, true, true, &plan));
 	ck_assert(!plan.untracked);
-	ck_assert(!sql_plan_make(&t, MODE_OFF, "PREPARE x AS select 1", true, true, true, &plan));
+	ck_assert(!sql_plan_make(&t, MODE_OFF, false, "PREPARE x AS select 1", true, true, true, &plan));
 }
 END_TEST
 
@@ -163,11 +163,35 @@ START_TEST(sql_prepare_new_then_identical_then_conflicting)
 }
 END_TEST
 
+/* Texts whose names the shim does not record make names it cannot answer for. */
+START_TEST(sql_makes_names)
+{
+	char many[4096] = "";
+
+	sql_plan_release(&plan);
+	sql_plan_make(&t, MODE_UNNAMED, false, "PREPARE m AS select 1", true, true, true, &plan);
+	ck_assert(plan.makes_names); /* sent as written in unnamed mode */
+	sql_plan_release(&plan);
+	sql_plan_make(&t, MODE_UNNAMED, false, "EXECUTE m", true, true, true, &plan);
+	ck_assert(!plan.makes_names);
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_make(&t, MODE_DEDUPE, false, "PREPARE m AS select 1", true, true, true,
+				&plan));
+	ck_assert(!plan.makes_names); /* dedupe records it as it succeeds */
+	for (int i = 0; i < SQL_MAX_REFS + 1; i++)
+		sprintf(many + strlen(many), "PREPARE m%d AS select 1;", i);
+	sql_plan_release(&plan);
+	ck_assert(!sql_plan_make(&t, MODE_DEDUPE, false, many, true, true, true, &plan));
+	ck_assert(plan.untracked && plan.makes_names);
+	sql_plan_release(&plan);
+}
+END_TEST
+
 START_TEST(sql_identical_in_extended_protocol_passes)
 {
 	stmt_table_put(&t, "s", "s", STMT_SQL, " AS select 1", 12, 0, NULL);
 	sql_plan_release(&plan);
-	ck_assert(sql_plan_make(&t, MODE_DEDUPE, "PREPARE s AS select 1", true, false, true, &plan));
+	ck_assert(sql_plan_make(&t, MODE_DEDUPE, false, "PREPARE s AS select 1", true, false, true, &plan));
 	/* one statement per message: its DEALLOCATE goes first, under the same Sync */
 	ck_assert(plan.bundle);
 	ck_assert_str_eq(plan.bundle_hidden, "DEALLOCATE \"s\"");
@@ -176,7 +200,7 @@ START_TEST(sql_identical_in_extended_protocol_passes)
 	ck_assert_str_eq(plan.fx[0].server, "s");
 	/* a second statement in the text: renamed instead */
 	sql_plan_release(&plan);
-	ck_assert(sql_plan_make(&t, MODE_DEDUPE, "PREPARE s AS select 1; select 2", true, false, true,
+	ck_assert(sql_plan_make(&t, MODE_DEDUPE, false, "PREPARE s AS select 1; select 2", true, false, true,
 			     &plan));
 	ck_assert(!plan.bundle);
 	ck_assert(names_is_generated(plan.fx[0].server));
@@ -187,7 +211,7 @@ START_TEST(unnamed_deallocate_of_recorded_name)
 {
 	stmt_table_put(&t, "_pg3_0", NULL, STMT_PROTOCOL, "select 1", 8, 0, NULL);
 	sql_plan_release(&plan);
-	ck_assert(sql_plan_make(&t, MODE_UNNAMED, "DEALLOCATE _pg3_0", true, false, true, &plan));
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, false, "DEALLOCATE _pg3_0", true, false, true, &plan));
 	ck_assert(plan.bundle);
 	ck_assert_ptr_nonnull(strstr(plan.bundle_hidden, "PREPARE _pqs_"));
 	ck_assert_ptr_nonnull(plan.text);
@@ -195,13 +219,13 @@ START_TEST(unnamed_deallocate_of_recorded_name)
 	ck_assert_int_eq(plan.n_fx, 1);
 	ck_assert(plan.fx[0].known);
 	sql_plan_release(&plan);
-	ck_assert(sql_plan_make(&t, MODE_UNNAMED, "DEALLOCATE _pg3_0", true, true, true, &plan));
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, false, "DEALLOCATE _pg3_0", true, true, true, &plan));
 	ck_assert(!plan.bundle);
 	ck_assert_ptr_nonnull(strstr(plan.text, "AS SELECT; DEALLOCATE \"_pqs_"));
 	ck_assert(plan.fx[0].hide && plan.fx[0].no_effect);
 	/* not recorded: the server answers */
 	sql_plan_release(&plan);
-	ck_assert(!sql_plan_make(&t, MODE_UNNAMED, "DEALLOCATE other", true, true, true, &plan));
+	ck_assert(!sql_plan_make(&t, MODE_UNNAMED, false, "DEALLOCATE other", true, true, true, &plan));
 }
 END_TEST
 
@@ -331,7 +355,7 @@ START_TEST(pooled_prepare_records_text)
 			 PREP_UNNAMED);
 	sql_plan_release(&plan);
 	stmt_table_put(&t, "q", NULL, STMT_PROTOCOL, "select 1", 8, 0, NULL);
-	ck_assert(sql_plan_make(&t, MODE_POOLED, "DEALLOCATE q", true, false, true, &plan));
+	ck_assert(sql_plan_make(&t, MODE_POOLED, false, "DEALLOCATE q", true, false, true, &plan));
 	ck_assert(plan.bundle && plan.fx[0].known); /* the server never had "q": a throwaway first */
 }
 END_TEST
@@ -352,6 +376,7 @@ int main(void)
 	tcase_add_test(tc, sql_deallocate_all_and_discard);
 	tcase_add_test(tc, sql_renamed_name_before_a_quote);
 	tcase_add_test(tc, unnamed_deallocate_of_recorded_name);
+	tcase_add_test(tc, sql_makes_names);
 	tcase_add_test(tc, sql_in_text_order);
 	tcase_add_test(tc, config_values_and_defaults);
 	tcase_add_test(tc, pooled_and_auto_config);

@@ -143,10 +143,44 @@ START_TEST(unnamed_recorded_text_goes_unnamed)
 	f.inflight = &in;
 	ck_assert_int_eq(route(&f, "s0"), ROUTE_UNNAMED);
 	ck_assert_str_eq(r.text.query, "select 7");
-	/* a name the shim never recorded is not its business (yet) */
+	/* a name the app does not hold never reaches the server: the shim answers 26000 */
 	f.inflight = NULL;
+	ck_assert_int_eq(route(&f, "other"), ROUTE_MISSING);
+	ck_assert_int_eq(route(&f, ""), ROUTE_DIRECT); /* the unnamed statement goes as it is */
+	/* a name SQL PREPARE made (on the server, as written) is held */
+	ck_assert(stmt_table_put(&t, "q", "q", STMT_SQL, " AS select 1", 12, 0, NULL));
+	ck_assert_int_eq(route(&f, "q"), ROUTE_DIRECT);
+	/* not UTF-8: the server rejects the name itself (22021), as for its prepare */
+	ck_assert_int_eq(route(&f, "ok\x80"), ROUTE_DIRECT);
+	/* SQL text the shim did not follow may have made names: the server answers */
+	t.sql_names = true;
 	ck_assert_int_eq(route(&f, "other"), ROUTE_DIRECT);
-	ck_assert_str_eq(r.server, "other");
+	stmt_table_clear(&t); /* DEALLOCATE ALL, a new session */
+	ck_assert(!t.sql_names);
+	ck_assert_int_eq(route(&f, "other"), ROUTE_MISSING);
+}
+END_TEST
+
+START_TEST(tracking_pooler_unknown_names_missing)
+{
+	struct route_facts f = facts(MODE_DEDUPE, true, false, ROUTE_TXN_UNKNOWN);
+
+	ck_assert(stmt_table_put(&t, "s0", "s0", STMT_PROTOCOL, "select 1", 8, 0, NULL));
+	ck_assert_int_eq(route(&f, "x"), ROUTE_DIRECT); /* directly: the server's own 26000 */
+	f.tracking = true; /* the pooler would close the connection over a Bind of it */
+	ck_assert_int_eq(route(&f, "x"), ROUTE_MISSING);
+	ck_assert_int_eq(route(&f, "s0"), ROUTE_DIRECT);
+	ck_assert(r.watch);
+}
+END_TEST
+
+START_TEST(dedupe_recorded_text_goes_unnamed)
+{
+	struct route_facts f = facts(MODE_DEDUPE, true, false, ROUTE_TXN_UNKNOWN);
+
+	record_text("s0", "select 1"); /* recorded while the mode was not decided */
+	ck_assert_int_eq(route(&f, "s0"), ROUTE_UNNAMED);
+	ck_assert_str_eq(r.text.query, "select 1");
 }
 END_TEST
 
@@ -270,6 +304,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, dedupe_text_naming_statements_runs_as_sql);
 	tcase_add_test(tc, dedupe_in_flight_prepare_wins);
 	tcase_add_test(tc, unnamed_recorded_text_goes_unnamed);
+	tcase_add_test(tc, tracking_pooler_unknown_names_missing);
+	tcase_add_test(tc, dedupe_recorded_text_goes_unnamed);
 	tcase_add_test(tc, pooled_threshold_then_content_name);
 	tcase_add_test(tc, pooled_pipelines_and_aborted_blocks_go_unnamed);
 	tcase_add_test(tc, pooled_block_routes);
