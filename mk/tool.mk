@@ -18,13 +18,14 @@ TOOL_DOCTOR := $(B)/pqshim-doctor
 
 EXTRA_TESTS += tool-test
 
-.PHONY: tool tool-test install-tool uninstall-tool
+.PHONY: tool tool-test doctor-test install-tool uninstall-tool
 
 tool: $(TOOL_DOCTOR)
 
 # libcore.a: the shim's own connection-string and environment parsing, so the
 # doctor reports the mode exactly as the shim decides it
-$(TOOL_DOCTOR): tools/doctor.c $(B)/libcore.a include/config.h include/conninfo.h mk/tool.mk
+$(TOOL_DOCTOR): tools/doctor.c $(B)/libcore.a include/config.h include/conninfo.h include/pooler.h \
+		mk/tool.mk
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libcore.a $(PG_LIBS) -ldl -lpthread
 
@@ -33,6 +34,10 @@ $(TOOL_DOCTOR): tools/doctor.c $(B)/libcore.a include/config.h include/conninfo.
 tool-test: all tool
 	@scripts/deps.sh man-db
 	@tests/tool/run.sh
+
+# the doctor alone (the version matrix runs it behind each PgBouncer)
+doctor-test: all tool
+	@tests/tool/run.sh t_doctor.sh
 
 install: install-tool
 install-tool: tool

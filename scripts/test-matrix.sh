@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make test-matrix: the integration, client and fault suites again, on the
+# make test-matrix: the integration, client, fault and doctor suites again, on the
 # versions users run in 2026 (built once by scripts/matrix-build.sh into a
 # cache outside the checkout):
 #
@@ -22,7 +22,7 @@ combos=(
 	"3|libpq 18, PostgreSQL 18, PgBouncer 1.18|pg18|$cache/pg18/bin|$deb_bouncer|"
 	"4|libpq 17, PostgreSQL 15, PgBouncer 1.25.2 (max_prepared_statements = 200)|pg17|$deb_pg|$cache/pgbouncer125/bin/pgbouncer|200"
 )
-suites=(integ matrix-cases clients-test faults-test)
+suites=(integ matrix-cases clients-test faults-test doctor-test)
 total_pass=0 total_fail=0 start=$SECONDS
 make --no-print-directory -C "$root" all matrix-bins >/dev/null || exit 1
 for c in "${combos[@]}"; do

@@ -39,6 +39,7 @@
 
 #include "config.h"
 #include "conninfo.h"
+#include "pooler.h"
 
 #define PROBE_STATEMENTS 20
 #define MAX_PIDS (PROBE_STATEMENTS + 16)
@@ -61,18 +62,29 @@
  * in that session, then sleeps until cancelled. set_config(..., true): the
  * notice must get through whatever client_min_messages the role has; it is
  * local to this statement's transaction, so nothing stays in a pooled session.
- * A snprintf format: %s is the probe statement's name, [a-z0-9_] only.
+ * A snprintf format: %s is the probe statement's name, [a-z0-9_] only. A
+ * tracking pooler's own names (its and others' statements) are no leftovers.
  */
 #define HOLD_SQL \
 	"DO $pqshim_doctor$BEGIN " \
 	"PERFORM set_config('client_min_messages', 'notice', true); " \
 	"RAISE NOTICE '" HOLD_TAG "%% %%', pg_backend_pid(), " \
-	"(SELECT count(*) FROM pg_prepared_statements WHERE name <> '%s'); " \
+	"(SELECT count(*) FROM pg_prepared_statements WHERE name <> '%s' AND name NOT LIKE '" \
+	POOLER_TRACKING_PREFIX "%%'); " \
 	"PERFORM pg_sleep(10); END$pqshim_doctor$"
 
+/*
+ * $1 the probe statement's name, $2 its text (unique too). A pooler that
+ * prepares statements itself (PgBouncer 1.21+ with max_prepared_statements
+ * > 0) keeps the text under a name of its own (PGBOUNCER_<n>): the fourth
+ * column. Its names are not leftovers of earlier clients (it manages them).
+ */
 #define PROBE_SQL \
 	"SELECT pg_backend_pid(), count(*) FILTER (WHERE name = $1), " \
-	"count(*) FILTER (WHERE name <> $1) FROM pg_prepared_statements"
+	"count(*) FILTER (WHERE name <> $1 AND statement <> $2 AND name NOT LIKE '" \
+	POOLER_TRACKING_PREFIX "%'), " \
+	"count(*) FILTER (WHERE statement = $2 AND name LIKE '" POOLER_TRACKING_PREFIX "%') " \
+	"FROM pg_prepared_statements"
 
 /* ---- never print a password ---- */
 
@@ -386,6 +398,7 @@ struct probe {
 	PGconn *c;
 	struct holder h;
 	char name[64];
+	char text[96];                  /* the statement's text: SELECT 1 AS <name> */
 	int pids[MAX_PIDS], n_pids;     /* backends the probe ran on, in order of first use */
 	int hpids[MAX_PIDS], n_hpids;   /* backends the holder kept busy */
 	int steps;                      /* probe statements after the prepare */
@@ -393,6 +406,7 @@ struct probe {
 	long leftovers;                 /* most statements of others seen in one session
 					 * (the probe's or the holder's) */
 	int blocked;                    /* probe statements that waited for the holder */
+	bool tracked;                   /* seen under a pooler's own name (PGBOUNCER_<n>) */
 };
 
 static void add_pid(int *set, int *n, int pid)
@@ -460,10 +474,11 @@ static void hold_end(struct holder *h)
  * Runs sql (one parameter, or none) on the probe connection, while the
  * holder is busy when hold is true. Returns the result, or NULL with err set.
  */
-static PGresult *probe_step(struct probe *p, bool hold, const char *sql, const char *param,
-			    char *err, size_t size)
+static PGresult *probe_step(struct probe *p, bool hold, const char *sql, bool params, char *err,
+			    size_t size)
 {
 	bool held = hold && hold_begin(&p->h);
+	const char *values[2] = { p->name, p->text };
 	int rc;
 
 	if (held) {
@@ -471,7 +486,8 @@ static PGresult *probe_step(struct probe *p, bool hold, const char *sql, const c
 		if (p->h.others > p->leftovers)
 			p->leftovers = p->h.others;
 	}
-	if (!PQsendQueryParams(p->c, sql, param ? 1 : 0, NULL, param ? &param : NULL, NULL, NULL, 0)) {
+	if (!PQsendQueryParams(p->c, sql, params ? 2 : 0, NULL, params ? values : NULL, NULL, NULL,
+			       0)) {
 		snprintf(err, size, "%s", PQerrorMessage(p->c));
 		hold_end(&p->h);
 		return NULL;
@@ -494,12 +510,12 @@ static PGresult *probe_step(struct probe *p, bool hold, const char *sql, const c
 /* One PROBE_SQL step; false (err set) when it failed. */
 static bool probe_look(struct probe *p, bool hold, bool count, char *err, size_t size)
 {
-	PGresult *r = probe_step(p, hold, PROBE_SQL, p->name, err, size);
+	PGresult *r = probe_step(p, hold, PROBE_SQL, true, err, size);
 	long others;
 
 	if (!r)
 		return false;
-	if (!res_ok(r) || PQntuples(r) != 1 || PQnfields(r) != 3) {
+	if (!res_ok(r) || PQntuples(r) != 1 || PQnfields(r) != 4) {
 		snprintf(err, size, "%s", res_error(p->c, r));
 		PQclear(r);
 		return false;
@@ -508,6 +524,8 @@ static bool probe_look(struct probe *p, bool hold, bool count, char *err, size_t
 	others = strtol(PQgetvalue(r, 0, 2), NULL, 10);
 	if (others > p->leftovers)
 		p->leftovers = others;
+	if (strtol(PQgetvalue(r, 0, 3), NULL, 10) > 0)
+		p->tracked = true;
 	if (count) {
 		p->steps++;
 		if (strtol(PQgetvalue(r, 0, 1), NULL, 10) == 0)
@@ -542,7 +560,7 @@ static bool probe_cleanup(struct probe *p, char *err, size_t size)
 	snprintf(err, size, "it was not found");
 	for (int i = 0; i < tries; i++) {
 		bool hold = i < CLEANUP_ALTERNATING && i % 2 == 1 && !p->blocked;
-		PGresult *r = probe_step(p, hold, sql, NULL, err, size);
+		PGresult *r = probe_step(p, hold, sql, false, err, size);
 		bool ok = res_ok(r);
 
 		if (!ok && r)
@@ -586,9 +604,11 @@ struct doctor {
 	const char *conninfo;
 	const char *shim; /* the preloaded shim's path, or NULL */
 	bool unnamed;     /* the user's connection is in unnamed mode */
+	enum pooler_kind reported; /* what PgBouncer 1.26+ reports at login (ParameterStatus) */
 	char suffix[16];
 	struct probe p;
 	bool probe_ok, is_pooled;
+	bool tracking;    /* the pooler prepares named statements itself */
 	char err[1024];
 };
 
@@ -643,6 +663,12 @@ static int check_connection(struct doctor *d)
 		say("shim:", "not preloaded (run the doctor as `pqshim doctor`); with it this "
 			     "connection's mode would be %s (%s)", mode, why);
 	d->unnamed = strcmp(mode, "unnamed") == 0;
+	d->reported = pooler_from_params(PQparameterStatus(c, "pgbouncer.pool_mode"),
+					 PQparameterStatus(c, "pgbouncer.max_prepared_statements"));
+	if (d->reported != POOLER_UNKNOWN)
+		say("pooler:", "reports pool_mode=%s, max_prepared_statements=%s",
+		    nz(PQparameterStatus(c, "pgbouncer.pool_mode")),
+		    nz(PQparameterStatus(c, "pgbouncer.max_prepared_statements")));
 	/* a session pooler with a pool of one would keep the probe waiting for this one */
 	PQfinish(c);
 	return 0;
@@ -657,6 +683,7 @@ static int open_probe(struct doctor *d)
 	memset(p, 0, sizeof(*p));
 	random_suffix(d->suffix, sizeof(d->suffix));
 	snprintf(p->name, sizeof(p->name), "pqshim_doctor_%ld_%s", (long)getpid(), d->suffix);
+	snprintf(p->text, sizeof(p->text), "SELECT 1 AS %s", p->name);
 	p->c = connect_to(d->conninfo, d->shim != NULL);
 	if (!p->c || PQstatus(p->c) != CONNECTION_OK) {
 		scrub(p->c ? PQerrorMessage(p->c) : "out of memory", msg, sizeof(msg));
@@ -684,7 +711,7 @@ static void run_probe(struct doctor *d)
 
 	d->probe_ok = probe_look(p, false, false, d->err, sizeof(d->err));
 	if (d->probe_ok) {
-		r = PQprepare(p->c, p->name, "SELECT 1", 0, NULL);
+		r = PQprepare(p->c, p->name, p->text, 0, NULL);
 		d->probe_ok = res_ok(r);
 		if (!d->probe_ok)
 			snprintf(d->err, sizeof(d->err), "could not prepare %s: %s", p->name,
@@ -696,6 +723,7 @@ static void run_probe(struct doctor *d)
 	for (int i = 0; d->probe_ok && i < PROBE_STATEMENTS; i++)
 		d->probe_ok = probe_look(p, i % 2 == 1 && !p->blocked, true, d->err, sizeof(d->err));
 	d->is_pooled = pooled(p);
+	d->tracking = p->tracked || d->reported == POOLER_TRACKING;
 }
 
 /* Step 4: what the probe saw. */
@@ -715,7 +743,11 @@ static void report_probe(const struct doctor *d)
 	if (p->blocked)
 		say("", "%d statement(s) waited for another client connection's statement to end: "
 			"they share server connections", p->blocked);
-	if (p->steps == 0)
+	if (d->tracking)
+		say("named statement:", "prepared by the pooler itself (under names of its own, "
+					"%s<n>), on each server connection as needed",
+		    POOLER_TRACKING_PREFIX);
+	else if (p->steps == 0)
 		say("named statement:", "not probed");
 	else if (p->missing == 0)
 		say("named statement:", "survived all %d transactions", p->steps);
@@ -739,7 +771,8 @@ static void clean_up(struct doctor *d)
 	struct probe *p = &d->p;
 	char msg[1200];
 
-	if (p->steps > 0 && !probe_cleanup(p, d->err, sizeof(d->err))) {
+	/* a tracking pooler does not pass a SQL DEALLOCATE on: it drops the name with the connection */
+	if (p->steps > 0 && !d->tracking && !probe_cleanup(p, d->err, sizeof(d->err))) {
 		scrub(d->err, msg, sizeof(msg));
 		say("note:", "could not deallocate %s (%s): it stays in one server session until "
 			     "that ends", p->name, msg);
@@ -752,6 +785,17 @@ static void clean_up(struct doctor *d)
 /* Step 6: the verdict and the advice; the exit status. */
 static int recommend(const struct doctor *d)
 {
+	if (d->tracking) {
+		say("pooling:", "a pooler that prepares named statements itself (PgBouncer 1.21+ "
+				"with max_prepared_statements > 0): they are safe behind it");
+		say("recommendation:", "dedupe (the default) is enough; unnamed mode would only "
+				       "lose the server's plan cache");
+		say("", "auto and pooled mode recognise this pooler and act as dedupe");
+		if (d->p.leftovers > 0)
+			say("", "statements left by earlier clients can collide with the app's "
+				"names (42P05); a session pooler needs server_reset_query = DISCARD ALL");
+		return d->p.leftovers > 0 || !d->probe_ok ? 1 : 0;
+	}
 	if (d->is_pooled)
 		say("pooling:", "detected: client connections share server connections from one "
 				"transaction to the next, so named prepared statements are not safe");

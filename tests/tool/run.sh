@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the tests of the pqshim tool (make tool-test): every tests/tool/t_*.sh
 # in turn, each printing "ok   NAME" / "FAIL NAME" lines; a file that exits
-# with an error without saying FAIL counts as one failure.  Ends with the line
-# "tool: N passed, M failed" and exits nonzero when anything failed.
+# with an error without saying FAIL counts as one failure (`run.sh FILE...`:
+# only those).  Ends with the line "tool: N passed, M failed" and exits
+# nonzero when anything failed.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 log=$(mktemp /tmp/pqshim-tooltest-log.XXXXXXXX)
@@ -10,7 +11,9 @@ trap 'rm -f -- "$log"' EXIT
 
 pass=0
 failed=0
-for t in "$here"/t_*.sh; do
+files=("$here"/t_*.sh)
+(($# == 0)) || files=("${@/#/$here/}")
+for t in "${files[@]}"; do
     name=${t##*/}
     echo "== tool/$name"
     # Output is shown as it comes and kept for counting; no stdin, so a test
