@@ -152,13 +152,26 @@ pair() {
 		v=PQT_BOUNCER_${u}_ADMIN_DSN
 		export PQF_BOUNCER_NAME=$bouncer PQF_BOUNCER_ADMIN_DSN=${!v}
 	fi
+	# Through a transaction pooler that prepares statements itself (the
+	# version matrix: PQT_BOUNCER_TRACKS=1) the run without the shim is no
+	# oracle: the pooler closes the connection over a name it does not know
+	# after the fault. The run with the shim must then pass its own checks.
+	local tracking=0
+	[[ -n $bouncer && $bouncer != fsess && ${PQT_BOUNCER_TRACKS:-0} == 1 ]] && tracking=1
+	export PQF_TRACKING=$tracking
 	p0=$(one_run "$base.plain" 0 "$sc")
 	p1=$(one_run "$base.shim" 1 "$sc")
+	if ((tracking)); then
+		[ -n "$p0" ] && echo "     info: without the shim (the pooler's own statements): $p0"
+		p0=
+	fi
 	[ -n "$p0" ] && problem+="without the shim: $p0"$'\n'
 	[ -n "$p1" ] && problem+="with the shim: $p1"$'\n'
 	grep '^cmp ' "$base.plain.out" >"$base.plain.cmp"
 	grep '^cmp ' "$base.shim.out" >"$base.shim.cmp"
-	if ! cmp -s "$base.plain.cmp" "$base.shim.cmp"; then
+	if ((tracking)); then
+		: # no oracle without the shim: the checks of the run with it decide
+	elif ! cmp -s "$base.plain.cmp" "$base.shim.cmp"; then
 		problem+="the app sees something else with the shim (< without, > with):"$'\n'
 		problem+="$(diff "$base.plain.cmp" "$base.shim.cmp" | grep '^[<>]' | head -n 20)"$'\n'
 	fi
@@ -166,7 +179,7 @@ pair() {
 		problem+="empty transcript: the test proves nothing"$'\n'
 	fi
 	result "$name" "$(since "$t")" "${problem%$'\n'}" "$sc ($mode, $(grep -c . "$base.plain.cmp") steps)"
-	unset PQF_BOUNCER_NAME PQF_BOUNCER_ADMIN_DSN PQSHIM_MODE
+	unset PQF_BOUNCER_NAME PQF_BOUNCER_ADMIN_DSN PQSHIM_MODE PQF_TRACKING
 }
 
 declare -A want=()
