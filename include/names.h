@@ -70,6 +70,17 @@ size_t names_server_len(const char *name);
 /* Copies name as the server keeps it (its first STMT_NAME_MAX bytes) into out, NUL-terminated. */
 void names_copy_server(char out[STMT_NAME_MAX + 1], const char *name);
 
+/*
+ * The SQL that makes the server give its own 26000 for name without looking
+ * for any statement: DO $tag$ BEGIN RAISE EXCEPTION USING ERRCODE = '26000',
+ * MESSAGE = E'prepared statement "<name>" does not exist'; END $tag$, the
+ * name escaped for an E'' literal (read the same whatever
+ * standard_conforming_strings says) and a dollar tag the name does not
+ * contain. Returns the length it needs (without the NUL); out is written
+ * only when that fits in size.
+ */
+size_t names_raise_missing(const char *name, char *out, size_t size);
+
 #define NAMES_CONTENT_PREFIX "_pqsh_"
 #define NAMES_CONTENT_LEN 38 /* 6 + 32 hex digits */
 

@@ -108,7 +108,10 @@ bool policy_unnamed_text(const struct stmt_table *t, const char *name,
  * no SQL text of the session that may have made names the shim does not
  * follow (stmt_table.sql_names). The unnamed statement "" is never missing:
  * it goes as it is; nor is a name that is not UTF-8 (the server rejects it,
- * 22021, before looking for a statement, as for a prepare of it).
+ * 22021, before looking for a statement, as for a prepare of it). In every
+ * mode, a name the app deallocated while the shim ran it under another name
+ * (stale: the server may still hold an old statement under the app's name)
+ * is missing too, so its 26000 names the app's name.
  */
 /*
  * The name to send for one the shim does not know: as the app wrote it (the

@@ -42,6 +42,7 @@ struct sql_ref {
 	enum sql_kind kind;
 	int stmt_index;          /* 0-based index among the non-empty statements */
 	size_t stmt_off;         /* first byte of the statement's first token */
+	size_t stmt_end;         /* one past its last token (no ';', no trailing comment) */
 	size_t name_off, name_len; /* the name token as written (quotes included);
 	                              0/0 for DEALLOCATE ALL and DISCARD ALL */
 	size_t body_off, body_len; /* PREPARE: from the first byte after the name to

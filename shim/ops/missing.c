@@ -10,34 +10,14 @@
 #include "alloc.h"
 #include "policy.h"
 
-/*
- * DO $pqsh$ BEGIN RAISE EXCEPTION USING ERRCODE = '26000', MESSAGE =
- * E'prepared statement "<name>" does not exist'; END $pqsh$, the name escaped
- * for an E'' literal (read the same whatever standard_conforming_strings says)
- * and the dollar tag one the name does not contain. NULL on no memory.
- */
+/* names_raise_missing's SQL for name (malloc'd); NULL on no memory. */
 static char *raise_sql(const char *name)
 {
-	char tag[16] = "pqsh", *lit, *out;
-	size_t n = 0, size;
+	size_t need = names_raise_missing(name, NULL, 0) + 1;
+	char *out = shim_malloc(need);
 
-	if (!(lit = shim_malloc(strlen(name) * 2 + 1)))
-		return NULL;
-	for (const char *p = name; *p; p++) {
-		if (*p == '\'' || *p == '\\')
-			lit[n++] = '\\';
-		lit[n++] = *p;
-	}
-	lit[n] = '\0';
-	for (int i = 0; strstr(name, tag) && i < 1000; i++)
-		snprintf(tag, sizeof(tag), "pqsh%d", i);
-	size = n + 2 * strlen(tag) + 160;
-	if ((out = shim_malloc(size)))
-		snprintf(out, size,
-			 "DO $%s$ BEGIN RAISE EXCEPTION USING ERRCODE = '26000', MESSAGE = "
-			 "E'prepared statement \"%s\" does not exist'; END $%s$",
-			 tag, lit, tag);
-	free(lit);
+	if (out)
+		names_raise_missing(name, out, need);
 	return out;
 }
 

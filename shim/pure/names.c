@@ -77,6 +77,32 @@ void names_copy_server(char out[STMT_NAME_MAX + 1], const char *name)
 	out[len] = '\0';
 }
 
+size_t names_raise_missing(const char *name, char *out, size_t size)
+{
+	static const char head[] = " BEGIN RAISE EXCEPTION USING ERRCODE = '26000', MESSAGE = "
+				   "E'prepared statement \"";
+	static const char tail[] = "\" does not exist'; END $";
+	char tag[16] = "pqsh";
+	size_t need, o, tl;
+
+	for (int i = 0; strstr(name, tag) && i < 1000; i++)
+		snprintf(tag, sizeof(tag), "pqsh%d", i);
+	tl = strlen(tag);
+	need = 4 + tl + 1 + (sizeof(head) - 1) + (sizeof(tail) - 1) + tl + 1;
+	for (const char *p = name; *p; p++)
+		need += (*p == '\'' || *p == '\\') ? 2 : 1;
+	if (need >= size)
+		return need;
+	o = (size_t)sprintf(out, "DO $%s$%s", tag, head);
+	for (const char *p = name; *p; p++) {
+		if (*p == '\'' || *p == '\\')
+			out[o++] = '\\';
+		out[o++] = *p;
+	}
+	o += (size_t)sprintf(out + o, "%s%s$", tail, tag);
+	return o;
+}
+
 _Static_assert(NAMES_CONTENT_LEN == sizeof(NAMES_CONTENT_PREFIX) - 1 + 32, "prefix + 32 hex digits");
 _Static_assert(NAMES_CONTENT_LEN <= STMT_NAME_MAX, "a content name is never truncated");
 

@@ -78,7 +78,7 @@ struct edits {
 	const char *sql; /* the text being edited */
 	size_t len;
 	struct sql_edit e[SQL_MAX_FX];
-	char text[SQL_MAX_FX][SERVER_NAME_BUF * 2 + 16];
+	char text[SQL_MAX_FX][SERVER_NAME_BUF * 2 + 160]; /* a quoted name, or a DO block */
 };
 
 static bool edit_name(struct edits *ed, const struct sql_ref *r, const char *prefix,
@@ -96,6 +96,26 @@ static bool edit_name(struct edits *ed, const struct sql_ref *r, const char *pre
 		strcat(out, " ");
 	ed->e[ed->n].off = r->name_off;
 	ed->e[ed->n].len = r->name_len;
+	ed->e[ed->n].text = out;
+	ed->n++;
+	return true;
+}
+
+/*
+ * The whole statement that refers to the name (DEALLOCATE, EXECUTE, EXPLAIN
+ * EXECUTE, CREATE TABLE AS EXECUTE) replaced by a DO block that raises the
+ * server's own 26000 for it (names_raise_missing): the name never reaches a
+ * statement it no longer means, and the error names the app's name.
+ */
+static bool edit_raise(struct edits *ed, const struct sql_ref *r)
+{
+	char *out = ed->text[ed->n];
+
+	if (ed->n >= SQL_MAX_FX || r->stmt_end <= r->stmt_off ||
+	    names_raise_missing(r->name, out, sizeof(ed->text[0])) >= sizeof(ed->text[0]))
+		return false;
+	ed->e[ed->n].off = r->stmt_off;
+	ed->e[ed->n].len = r->stmt_end - r->stmt_off;
 	ed->e[ed->n].text = out;
 	ed->n++;
 	return true;
@@ -285,14 +305,14 @@ static bool plan_ref(const struct stmt_table *t, struct overlay *o, const char *
 		if (v.found && strcmp(v.server, r->name) != 0)
 			return edit_name(ed, r, "", v.server);
 		if (gave_up(t, o, &v, r->name))
-			return edit_name(ed, r, "", NAMES_GONE);
+			return edit_raise(ed, r);
 		return true;
 	case SQL_DEALLOCATE:
 		v = look(t, o, r->name);
 		if (tracking && v.s && stmt_origin(v.s) == STMT_PROTOCOL)
 			return plan_unnamed_deallocate(t, r, simple, n_stmts, p, ed);
 		if (gave_up(t, o, &v, r->name))
-			return edit_name(ed, r, "", NAMES_GONE);
+			return edit_raise(ed, r);
 		fx = fx_add(p, FX_DEALLOCATE, r->name, v.found ? v.server : r->name);
 		if (!fx)
 			return false;

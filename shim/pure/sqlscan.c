@@ -242,6 +242,7 @@ static void finish(struct sql_scan *out, struct stmt *st)
 		}
 		r->stmt_index = out->n_stmts;
 		r->stmt_off = st->first;
+		r->stmt_end = st->last_end;
 		if (out->n_refs < SQL_MAX_REFS)
 			out->refs[out->n_refs++] = *r;
 		else
@@ -401,12 +402,11 @@ static size_t skip(const unsigned char *s, size_t i, size_t len, bool std_string
 			break;
 		}
 	}
-	if (st->state == S_PREP_BODY) {
-		for (e = i; e > seg && KIND(s[e - 1]) == K_SPACE; e--)
-			;
-		if (e > seg)
-			st->last_end = e;
-	}
+	/* the statement's last token so far (a PREPARE's body, a reference's statement) */
+	for (e = i; e > seg && KIND(s[e - 1]) == K_SPACE; e--)
+		;
+	if (e > seg)
+		st->last_end = e;
 	return i < len && s[i] == '\'' ? q : i;
 }
 

@@ -13,7 +13,9 @@
  *   token may be replaced by a double-quoted name the shim may use (one of
  *   the table's server names, a generated name, or _pqs_gone) and (2) a
  *   whole statement ("DEALLOCATE <name>; " / "PREPARE <gen> AS SELECT; ")
- *   may be inserted at a reference's statement start. So every string,
+ *   may be inserted at a reference's statement start, and (3) an EXECUTE's or
+ *   DEALLOCATE's whole statement may become the DO block that raises the
+ *   server's 26000 for its name (names_raise_missing). So every string,
  *   quoted identifier, comment and dollar quote of the input comes out
  *   verbatim, in order;
  * - the number of inserted statements equals the hidden effects, and
@@ -45,10 +47,11 @@ static char server_names[N_NAMES][NAMES_MAX_LEN + 1];
 
 /* ---- the matcher: output == input with allowed edits ---- */
 
-enum ev_kind { EV_INS, EV_REP };
+enum ev_kind { EV_INS, EV_REP, EV_STMT };
 struct ev {
 	size_t pos, len;
 	enum ev_kind kind;
+	const char *text; /* EV_STMT: the only text the statement may become */
 };
 
 struct match {
@@ -158,6 +161,17 @@ static int match_from(struct match *m, int e, size_t ip, size_t op, int *ins)
 	op += n;
 	if (e == m->n_ev)
 		return op == m->out_len ? 1 : 0;
+	if (m->ev[e].kind == EV_STMT) {
+		size_t k = strlen(m->ev[e].text), end = ip + m->ev[e].len;
+		int e2 = e + 1;
+
+		r = match_from(m, e + 1, ip, op, ins); /* the statement as written */
+		if (r != 0 || !starts(m, op, m->ev[e].text))
+			return r;
+		while (e2 < m->n_ev && m->ev[e2].pos < end)
+			e2++; /* the edits inside it went with it */
+		return match_from(m, e2, end, op + k, ins);
+	}
 	if (m->ev[e].kind == EV_INS) {
 		size_t k = insertion_at(m, op);
 
@@ -272,7 +286,8 @@ static void run(const char *sql, enum shim_mode mode, bool std, bool simple, boo
 		CHECK(!plan.fx[i].body || plan.fx[i].kind == FX_PREPARE, "body on a non-PREPARE");
 	if (r && plan.text) {
 		struct sql_scan in_scan, out_scan;
-		struct ev ev[2 * SQL_MAX_REFS];
+		struct ev ev[3 * SQL_MAX_REFS];
+		static char raise[SQL_MAX_REFS][SQL_NAME_MAX * 2 + 160];
 		struct match m;
 		int n_ev = 0, ins = 0, hidden = 0, res;
 
@@ -282,9 +297,14 @@ static void run(const char *sql, enum shim_mode mode, bool std, bool simple, boo
 		for (int i = 0; i < in_scan.n_refs; i++) {
 			const struct sql_ref *ref = &in_scan.refs[i];
 
-			ev[n_ev++] = (struct ev){ ref->stmt_off, 0, EV_INS };
+			ev[n_ev++] = (struct ev){ ref->stmt_off, 0, EV_INS, NULL };
 			if (ref->name_len)
-				ev[n_ev++] = (struct ev){ ref->name_off, ref->name_len, EV_REP };
+				ev[n_ev++] = (struct ev){ ref->name_off, ref->name_len, EV_REP, NULL };
+			if ((ref->kind == SQL_EXECUTE || ref->kind == SQL_DEALLOCATE) &&
+			    ref->stmt_end > ref->stmt_off &&
+			    names_raise_missing(ref->name, raise[i], sizeof(raise[i])) < sizeof(raise[i]))
+				ev[n_ev++] = (struct ev){ ref->stmt_off, ref->stmt_end - ref->stmt_off,
+							  EV_STMT, raise[i] };
 		}
 		qsort(ev, (size_t)n_ev, sizeof(ev[0]), cmp_ev);
 		m = (struct match){ sql, plan.text, len, plan.len, ev, n_ev, 200000, &t, &in_scan };

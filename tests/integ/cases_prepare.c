@@ -203,7 +203,48 @@ static int leftover_from_other_client(void)
 	return 0;
 }
 
+/* the 26000 (and its message) of r names `name`, as the server's own would */
+static bool missing_named(PGresult *r, const char *name)
+{
+	char want[96];
+	const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	bool ok;
+
+	snprintf(want, sizeof(want), "prepared statement \"%s\" does not exist", name);
+	ok = strcmp(pqt_sqlstate(r), "26000") == 0 && msg && strcmp(msg, want) == 0;
+	if (!ok)
+		fprintf(stderr, "  got %s: %s\n", pqt_sqlstate(r), msg ? msg : "(none)");
+	PQclear(r);
+	return ok;
+}
+
+PQT_CASE(deallocated_while_renamed, true,
+	 "a name deallocated while renamed: its 26000 names the app's name, in every call");
+static int deallocated_while_renamed(void)
+{
+	PGconn *c = pqt_connect(false);
+
+	CHECK(c, "connect");
+	CHECK(prepare(c, "s0", "select 1", 0, NULL), "first prepare");
+	CHECK(prepare(c, "s0", "select 2", 0, NULL), "conflicting re-prepare (renamed)");
+	CHECK(pqt_exec_ok(c, "DEALLOCATE s0"), "DEALLOCATE");
+	/* the server still has the first s0: none of this may reach it, all must name s0 */
+	CHECK(missing_named(PQexecPrepared(c, "s0", 0, NULL, NULL, NULL, 0), "s0"), "exec");
+	CHECK(missing_named(PQdescribePrepared(c, "s0"), "s0"), "describe");
+	CHECK(missing_named(PQexec(c, "EXECUTE s0"), "s0"), "SQL EXECUTE");
+	CHECK(missing_named(PQexec(c, "EXPLAIN EXECUTE s0"), "s0"), "SQL EXPLAIN EXECUTE");
+	CHECK(missing_named(PQexec(c, "DEALLOCATE s0"), "s0"), "SQL DEALLOCATE again");
+	CHECK(PQsendQueryPrepared(c, "s0", 0, NULL, NULL, NULL, 0), "send exec");
+	CHECK(missing_named(PQgetResult(c), "s0"), "send exec: its result");
+	CHECK(pqt_async_end(c), "send exec: then NULL");
+	CHECK(prepare(c, "s0", "select 3", 0, NULL), "prepare after it");
+	CHECK(exec_is(c, "s0", NULL, "3"), "exec after it");
+	PQfinish(c);
+	return 0;
+}
+
 const struct pqt_case *const cases_prepare_list[] = {
+	&deallocated_while_renamed_case,
 	&prepare_identical_case,   &prepare_conflict_case,  &prepare_failed_not_recorded_case,
 	&prepare_truncation_63_case, &prepare_long_name_case, &unnamed_untouched_case,
 	&leftover_from_other_client_case, NULL,

@@ -205,6 +205,26 @@ START_TEST(is_content)
 }
 END_TEST
 
+/* The DO block's text: the name escaped for E'', a dollar tag the name does not contain. */
+START_TEST(raise_missing_text)
+{
+	char out[256];
+	size_t n = names_raise_missing("it's\\x", out, sizeof(out)), m;
+
+	ck_assert_uint_eq(n, strlen(out));
+	ck_assert_str_eq(out, "DO $pqsh$ BEGIN RAISE EXCEPTION USING ERRCODE = '26000', MESSAGE = "
+			      "E'prepared statement \"it\\'s\\\\x\" does not exist'; END $pqsh$");
+	m = names_raise_missing("a$pqsh$b", out, sizeof(out));
+	ck_assert_uint_eq(m, strlen(out));
+	ck_assert_ptr_nonnull(strstr(out, "DO $pqsh0$"));
+	ck_assert_ptr_nonnull(strstr(out, "END $pqsh0$"));
+	/* too small: the size it needs, nothing written */
+	out[0] = '\0';
+	ck_assert_uint_eq(names_raise_missing("it's\\x", out, 10), n);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("names");
@@ -219,6 +239,7 @@ int main(void)
 	tcase_add_test(content, content_name_depends_on_everything);
 	tcase_add_test(content, content_name_unambiguous);
 	tcase_add_test(content, is_content);
+	tcase_add_test(content, raise_missing_text);
 	suite_add_tcase(s, sha);
 	suite_add_tcase(s, content);
 	return run_suite(s, "names");

@@ -164,6 +164,22 @@ START_TEST(sql_prepare_new_then_identical_then_conflicting)
 END_TEST
 
 /* Texts whose names the shim does not record make names it cannot answer for. */
+/* A SQL DEALLOCATE of a name deallocated while renamed: the server's 26000, naming it. */
+START_TEST(sql_deallocate_of_stale_name_raises)
+{
+	ck_assert(stmt_table_put(&t, "s1", "s1", STMT_PROTOCOL, "a", 1, 0, NULL));
+	ck_assert(stmt_table_put(&t, "s1", "_pqs_1_2", STMT_PROTOCOL, "b", 1, 0, NULL));
+	stmt_table_remove(&t, "s1");
+	ck_assert_str_eq(planned("select 1; DEALLOCATE PREPARE s1; select 2"),
+			 "select 1; DO $pqsh$ BEGIN RAISE EXCEPTION USING ERRCODE = '26000', MESSAGE = "
+			 "E'prepared statement \"s1\" does not exist'; END $pqsh$; select 2");
+	ck_assert_str_eq(planned("EXPLAIN EXECUTE s1 (1, 'a;b') /* c */"),
+			 "DO $pqsh$ BEGIN RAISE EXCEPTION USING ERRCODE = '26000', MESSAGE = "
+			 "E'prepared statement \"s1\" does not exist'; END $pqsh$ /* c */");
+	sql_plan_release(&plan);
+}
+END_TEST
+
 START_TEST(sql_makes_names)
 {
 	char many[4096] = "";
@@ -377,6 +393,7 @@ int main(void)
 	tcase_add_test(tc, sql_renamed_name_before_a_quote);
 	tcase_add_test(tc, unnamed_deallocate_of_recorded_name);
 	tcase_add_test(tc, sql_makes_names);
+	tcase_add_test(tc, sql_deallocate_of_stale_name_raises);
 	tcase_add_test(tc, sql_in_text_order);
 	tcase_add_test(tc, config_values_and_defaults);
 	tcase_add_test(tc, pooled_and_auto_config);
