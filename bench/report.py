@@ -53,6 +53,8 @@ SCALE_DESC = {
     "c1000rr": "1,000 connections, round robin",
 }
 POOL_WORKLOADS = ["select", "tpcb", "plan", "block"]
+TRACK_WORKLOADS = ["select", "tpcb"]
+TRACK_VARIANTS = ["anchor", "default", "auto"]
 POOL_VARIANTS = ["extended", "unnamed", "pooled"]
 POOL_DESC = {"select": "select-only (`-b select-only`)", "tpcb": "TPC-B (`-b tpcb-like`)",
              "plan": "plan-heavy (`-f bench/plan_heavy.sql`)",
@@ -249,6 +251,9 @@ def derive_all(s, state):
     for w in POOL_WORKLOADS:
         s.derive_ratio(f"p3b.{w}.pu", f"p3b.{w}.pooled.tps", f"p3b.{w}.unnamed.tps")
         s.derive_ratio(f"p3b.{w}.pe", f"p3b.{w}.pooled.tps", f"p3b.{w}.extended.tps")
+    for w in TRACK_WORKLOADS:
+        for v in ("default", "auto"):
+            s.derive_ratio(f"p3c.{w}.{v}.ratio", f"p3c.{w}.{v}.tps", f"p3c.{w}.anchor.tps")
 
 
 # ---- the report ----------------------------------------------------------------------
@@ -548,6 +553,41 @@ class Report:
             out.append(f"        ... and {len(order) - limit} more distinct lines")
         return out
 
+    def part3c(self):
+        s, st = self.s, self.st
+        size, clients, scale = st("POOL_SIZE", "4"), st("POOL_CLIENTS", "8"), st("POOL_SCALE", "10")
+        rounds, secs = st("POOL_ROUNDS"), st("POOL_SECONDS")
+        self.out(f"## 3c. Behind a pooler that prepares statements itself: {st('TRACK_VERSION')}, "
+                 f"max_prepared_statements = 200 (transaction mode, pool size {size}), {clients} clients", "")
+        if not self.flag("TRACK_DONE"):
+            self.out(f"Not run: {st('TRACK_NOTE', '')}.", "")
+            return
+        self.out(f"As 3b (scale {scale}, `-n -c {clients} -j {clients} -T {secs}`, {rounds} round(s), the variants' order",
+                 "rotated each round, the tables reset before every run), through PgBouncer 1.25.2 built from",
+                 "`../shared/vendor/` (scripts/matrix-build.sh). Variants, all `-M prepared`: **anchor** = no shim (the",
+                 "pooler prepares the statements itself); **default** = `LD_PRELOAD=build/libpqshim.so` and nothing",
+                 "else; **auto** = the same with `PQSHIM_MODE=auto`. Ratios: medians of the per-round ratios to the",
+                 "anchor. Target: the shim costs nothing there (>= 0.97x the anchor).", "",
+                 "| workload | anchor tps | default tps | auto tps | default / anchor | auto / anchor |",
+                 "|---|---:|---:|---:|---:|---:|")
+        for w in TRACK_WORKLOADS:
+            row = f"| {POOL_DESC[w]} "
+            for v in TRACK_VARIANTS:
+                row += f"| {f(s.med(f'p3c.{w}.{v}.tps'), 0)} [{s.range(f'p3c.{w}.{v}.tps', 0)}]"
+                ab = s.sum(f"p3c.{w}.{v}.aborted")
+                fl = s.sum(f"p3c.{w}.{v}.failed")
+                if ab or fl:
+                    row += f" ({ab:.0f} aborted, {fl:.0f} failed tx)"
+                row += " "
+            for v in ("default", "auto"):
+                row += f"| **{f(s.med(f'p3c.{w}.{v}.ratio'), 3)}** [{s.range(f'p3c.{w}.{v}.ratio')}] "
+            self.out(row + "|")
+            for v in ("default", "auto"):
+                ratio = s.med(f"p3c.{w}.{v}.ratio")
+                self.target(f"3c {POOL_SHORT[w]}: {v} / anchor >= 0.97", f"{f(ratio, 3)}x",
+                            ratio == ratio and ratio >= 0.97)
+        self.out("")
+
     def part3b(self):
         s, st = self.s, self.st
         size, clients, scale = st("POOL_SIZE", "4"), st("POOL_CLIENTS", "8"), st("POOL_SCALE", "10")
@@ -727,6 +767,7 @@ class Report:
             self.out("## 2. Scaling (fake libpq)", "", "Not run: skipped (BENCH_PARTS).", "")
         self.part3()
         self.part3b()
+        self.part3c()
         self.targets_all()
         self.machine()
         i = next(i for i, l in enumerate(self.lines) if l.startswith("## 1."))

@@ -15,6 +15,9 @@
 #   3b. behind a transaction pooler: PgBouncer 1.18 transaction mode, pool size 4,
 #      8 clients: select-only, TPC-B and bench/plan_heavy.sql, each without the shim
 #      (-M extended), with PQSHIM_MODE=unnamed and with PQSHIM_MODE=pooled (-M prepared)
+#   3c. behind PgBouncer 1.25.2 with max_prepared_statements = 200 (it prepares
+#      statements itself): select-only and TPC-B, no shim -M prepared (the anchor)
+#      next to the shim's default and auto mode (-M prepared)
 #   4. the machine, versions and exact commands
 #
 # Timings on a shared machine are noisy: every A/B pair runs alternated inside
@@ -32,9 +35,9 @@
 # BENCH_SECONDS (pgbench / re-prepare run length, default 3), BENCH_ROUNDS
 # (end-to-end rounds, default 8: many short alternated runs resist the bursts
 # of other load better than a few long ones), BENCH_REPS (per-call
-# repetitions, default 7), BENCH_PARTS (which parts to run, default "1 2 3 3b";
+# repetitions, default 7), BENCH_PARTS (which parts to run, default "1 2 3 3b 3c";
 # BENCH_PARTS=3b runs the pooler section alone), BENCH_POOL_SECONDS and
-# BENCH_POOL_ROUNDS (part 3b's run length and rounds, default 10 s x 3; with
+# BENCH_POOL_ROUNDS (parts 3b and 3c: run length and rounds, default 10 s x 3; with
 # BENCH_QUICK=1 2 s x 1), BENCH_OUT (where to write the report, default
 # bench/results.md; a partial run overwrites it too, so point it elsewhere).
 set -uo pipefail
@@ -513,6 +516,7 @@ POOL_DONE=0
 POOL_NOTE=""
 POOL_INIT_SECONDS='?'
 POOL_CHECK="" # what the plan_heavy.sql check saw: executions= min= max= mean= zero=
+POOL_KEY=p3b  # the section whose keys pool_run writes (p3b, p3c)
 
 # pool_args WORKLOAD: its pgbench arguments, one per line (-s for the custom script: pgbench
 # sets :scale from pgbench_branches for its built-in scripts only)
@@ -557,13 +561,16 @@ distinct_lines() {
 # servers, µs per transaction) and .other (share of the machine's CPU other processes took).
 # Its stderr goes to pool-errors/<w>.<v>.r<round>.txt (and stderr.log), and is shown.
 pool_run() {
-	local w=$1 v=$2 r=$3 key=p3b.$1.$2 variant=with mode=$2 m=prepared tf=$WORK/time.txt
+	local w=$1 v=$2 r=$3 key variant=with mode=$2 m=prepared tf=$WORK/time.txt
 	local o rc tps tx failed s0 s1 m0 m1 nerr sf what="${POOL_SHORT[$1]}, $2 (round $3)"
 	local errf=$WORK/pool-errors/$w.$v.r$r.txt all_err=$ERRLOG
 	local ERRLOG=$errf # run() appends the command's stderr to $ERRLOG
 	local -a args timer=()
 	mapfile -t args < <(pool_args "$w")
 	[[ $v == extended ]] && variant=without mode=dedupe m=extended
+	[[ $v == anchor ]] && variant=without mode=dedupe # section 3c: no shim, -M prepared
+	[[ $v == default ]] && mode=                      # the shim with only LD_PRELOAD set
+	key=$POOL_KEY.$1.$2
 	[[ $v == pooled ]] && RUN_ENV=("PQSHIM_STATS_FILE=$WORK/pool-stats/$w.%p.json")
 	((HAVE_TIME)) && timer=(/usr/bin/time -o "$tf" -f '%U %S')
 	pool_reset
@@ -698,6 +705,66 @@ part3b() {
 	POOL_DONE=1
 }
 
+# ---- part 3c: behind a PgBouncer that prepares statements itself ------------------------
+#
+# PgBouncer 1.25.2 (built by scripts/matrix-build.sh, cached) with max_prepared_statements =
+# 200, transaction mode, the same pool, clients and scale as 3b: no shim -M prepared (the
+# anchor: the pooler does the work) next to the shim with only LD_PRELOAD set and in auto
+# mode, -M prepared. Target: the shim costs nothing there (>= 0.97x the anchor).
+TRACK_WORKLOADS=(select tpcb)
+TRACK_VARIANTS=(anchor default auto)
+TRACK_DONE=0
+TRACK_NOTE=""
+TRACK_VERSION='?'
+
+part3c() {
+	local cache bouncer r w v i n
+	if [[ ${BENCH_SKIP_E2E:-0} == 1 ]]; then
+		TRACK_NOTE="skipped (BENCH_SKIP_E2E=1)"
+		return
+	fi
+	cache=$("$root/scripts/matrix-build.sh" 2>>"$WORK/matrix-build.log" | tail -n 1)
+	bouncer=$cache/pgbouncer125/bin/pgbouncer
+	if [[ ! -x $bouncer ]]; then
+		TRACK_NOTE="skipped: PgBouncer 1.25.2 could not be built (see $WORK/matrix-build.log)"
+		say "$TRACK_NOTE"
+		return
+	fi
+	# shellcheck source=tests/lib/servers.sh disable=SC1091
+	source "$root/tests/lib/servers.sh"
+	if ! servers_init || ! servers_start_pg ||
+		! PQT_PGBOUNCER=$bouncer PQT_PGB_MPS=200 servers_start_pgbouncer track transaction "$POOL_SIZE"; then
+		TRACK_NOTE="skipped: the servers did not start (see the messages above)"
+		servers_stop
+		return
+	fi
+	TRACK_VERSION=$("$bouncer" --version 2>/dev/null | head -n 1)
+	POOL_DSN=$PQT_BOUNCER_TRACK_DSN
+	POOL_KEY=p3c
+	mkdir -p "$WORK/pool-errors" "$WORK/pool-stats"
+	if ! "${CLEAN_ENV[@]}" "$PGBENCH" -i -s "$POOL_SCALE" -q >"$WORK/track-init.log" 2>&1; then
+		TRACK_NOTE="skipped: pgbench -i failed (see $WORK/track-init.log)"
+		servers_stop
+		return
+	fi
+	SERVER_PIDS="$(head -n 1 "$PQT_PGDATA/postmaster.pid" 2>/dev/null) $(cat "$PQT_TMPDIR/bouncer-track/pgbouncer.pid" 2>/dev/null)"
+	n=${#TRACK_VARIANTS[@]}
+	say "behind $TRACK_VERSION (max_prepared_statements = 200): $POOL_ROUNDS round(s) of ${#TRACK_WORKLOADS[@]} workloads x $n variants x ${POOL_SECONDS} s"
+	for ((r = 1; r <= POOL_ROUNDS; r++)); do
+		say "  round $r/$POOL_ROUNDS"
+		ROUND=$r
+		for w in "${TRACK_WORKLOADS[@]}"; do
+			for ((i = 0; i < n; i++)); do
+				v=${TRACK_VARIANTS[(i + r - 1) % n]}
+				pool_run "$w" "$v" "$r"
+			done
+		done
+	done
+	POOL_KEY=p3b
+	servers_stop
+	TRACK_DONE=1
+}
+
 # ---- run ----------------------------------------------------------------------------
 
 SQL10K_BYTES=10240
@@ -707,7 +774,7 @@ LIBPQ_RUNTIME='?'
 PGBOUNCER_VERSION='?'
 RUN_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 GIT_DESC="$(git -C "$root" rev-parse --short HEAD 2>/dev/null)$(git -C "$root" diff --quiet HEAD -- shim include 2>/dev/null || echo ' + uncommitted changes in shim/ or include/')"
-PARTS=" ${BENCH_PARTS:-1 2 3 3b} "
+PARTS=" ${BENCH_PARTS:-1 2 3 3b 3c} "
 P1_DONE=0 P2_DONE=0
 if [[ $PARTS == *" 1 "* ]]; then
 	part1
@@ -721,11 +788,12 @@ if [[ $PARTS == *" 2 "* ]]; then
 fi
 if [[ $PARTS == *" 3 "* ]]; then part3; else E2E_NOTE="skipped (BENCH_PARTS)"; fi
 if [[ $PARTS == *" 3b "* ]]; then part3b; else POOL_NOTE="skipped (BENCH_PARTS)"; fi
+if [[ $PARTS == *" 3c "* ]]; then part3c; else TRACK_NOTE="skipped (BENCH_PARTS)"; fi
 T_TOTAL=$(($(date +%s) - T_START))
 for v in SQL10K_BYTES INIT_SECONDS SERVER_VERSION LIBPQ_RUNTIME PGBOUNCER_VERSION RUN_DATE GIT_DESC \
 	E2E_DONE E2E_NOTE TLS_DONE CG_OK CG_PGBENCH T_TOTAL EXTRA_ROUNDS QUIET REPS ROUNDS SECONDS_E2E \
 	QUICK P1_DONE P2_DONE POOL_DONE POOL_NOTE POOL_SECONDS POOL_ROUNDS POOL_INIT_SECONDS POOL_CHECK \
-	POOL_SIZE POOL_CLIENTS POOL_SCALE TICK; do
+	POOL_SIZE POOL_CLIENTS POOL_SCALE TICK TRACK_DONE TRACK_NOTE TRACK_VERSION; do
 	state "$v" "${!v}"
 done
 
