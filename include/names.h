@@ -81,6 +81,12 @@ void names_copy_server(char out[STMT_NAME_MAX + 1], const char *name);
  */
 size_t names_raise_missing(const char *name, char *out, size_t size);
 
+/*
+ * An identifier cut to 63 bytes as the server cuts it: on a character
+ * boundary (UTF-8 assumed), so a character the cut split goes entirely.
+ */
+void names_clip_ident(char *name);
+
 #define NAMES_CONTENT_PREFIX "_pqsh_"
 #define NAMES_CONTENT_LEN 38 /* 6 + 32 hex digits */
 

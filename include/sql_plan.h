@@ -55,6 +55,7 @@ struct sql_plan {
 	 * a DEALLOCATE of a name unnamed mode recorded (a throwaway PREPARE
 	 * first) and an identical re-PREPARE (DEALLOCATE of the old one first).
 	 */
+	bool raises;            /* a statement became a DO block raising 26000 (edit_raise) */
 	bool bundle;
 	char bundle_hidden[SERVER_NAME_BUF * 2 + 32];
 	size_t name_off, name_len; /* its name token in the app's text, for the retry */

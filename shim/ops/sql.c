@@ -117,12 +117,18 @@ int sql_send(struct conn_state *cs, struct op *op, const char *sql, const struct
 		/* no pipelines in this libpq: the server answers the app's own text */
 		return send_params(cs, sql, p);
 	}
+	/* a DO block of the shim's raises the server's 26000: its error reads as the server's
+	   own (its CONTEXT left out) unless results ahead of it are formatted later */
+	if (op->plan->raises && !real_in_pipeline(cs->conn))
+		conn_hide_context(cs);
 	sent = p ? send_params(cs, text_of(op, sql), p)
 		 : CALL_REAL(real.PQsendQuery(cs->conn, text_of(op, sql)));
-	if (sent)
+	if (sent) {
 		pending_push(&cs->q, op);
-	else
+	} else {
+		conn_show_context(cs);
 		op_free(op, result_clear);
+	}
 	return sent;
 }
 
@@ -198,6 +204,8 @@ bool sql_feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
 	const struct sql_fx *fx = next_fx(op, r);
 
 	*out = r;
+	if (real.PQresultStatus(r) == PGRES_FATAL_ERROR)
+		conn_show_context(cs); /* formatted; the rest of the text is skipped */
 	if (fx) {
 		stmts_apply_fx(cs, fx);
 		if (fx->hide) {

@@ -77,6 +77,22 @@ void names_copy_server(char out[STMT_NAME_MAX + 1], const char *name)
 	out[len] = '\0';
 }
 
+void names_clip_ident(char *name)
+{
+	size_t n = strlen(name), k = n;
+	unsigned char lead;
+
+	if (n != STMT_NAME_MAX)
+		return;
+	while (k > 0 && ((unsigned char)name[k - 1] & 0xC0) == 0x80)
+		k--;
+	if (k == 0 || ((unsigned char)name[k - 1] & 0xC0) != 0xC0)
+		return;
+	lead = (unsigned char)name[k - 1];
+	if (n - (k - 1) < (size_t)(lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2))
+		name[k - 1] = '\0';
+}
+
 size_t names_raise_missing(const char *name, char *out, size_t size)
 {
 	static const char head[] = " BEGIN RAISE EXCEPTION USING ERRCODE = '26000', MESSAGE = "

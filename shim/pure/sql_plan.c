@@ -79,7 +79,17 @@ struct edits {
 	size_t len;
 	struct sql_edit e[SQL_MAX_FX];
 	char text[SQL_MAX_FX][SERVER_NAME_BUF * 2 + 160]; /* a quoted name, or a DO block */
+	int n_owned;
+	char *owned[SQL_MAX_FX]; /* longer edit texts (malloc'd), freed once applied */
+	bool std_strings;
 };
+
+static void edits_release(struct edits *ed)
+{
+	for (int i = 0; i < ed->n_owned; i++)
+		free(ed->owned[i]);
+	ed->n_owned = 0;
+}
 
 static bool edit_name(struct edits *ed, const struct sql_ref *r, const char *prefix,
 		      const char *server)
@@ -101,25 +111,50 @@ static bool edit_name(struct edits *ed, const struct sql_ref *r, const char *pre
 	return true;
 }
 
+/* What follows r's statement is outside any quote or comment of it (it is not unterminated). */
+static bool ends_cleanly(const struct edits *ed, const struct sql_ref *r)
+{
+	static __thread struct sql_scan sc;
+	size_t n = r->stmt_end - r->stmt_off;
+	char *buf = shim_malloc(n + 4);
+	bool ok;
+
+	if (!buf)
+		return false;
+	memcpy(buf, ed->sql + r->stmt_off, n);
+	memcpy(buf + n, "; x", 4);
+	sqlscan(buf, n + 3, ed->std_strings, &sc);
+	ok = sc.n_stmts == 2;
+	free(buf);
+	return ok;
+}
+
 /*
  * The whole statement that refers to the name (DEALLOCATE, EXECUTE, EXPLAIN
  * EXECUTE, CREATE TABLE AS EXECUTE) replaced by a DO block that raises the
  * server's own 26000 for it (names_raise_missing): the name never reaches a
  * statement it no longer means, and the error names the app's name.
  */
-static bool edit_raise(struct edits *ed, const struct sql_ref *r)
+static bool edit_raise(struct edits *ed, const struct sql_ref *r, struct sql_plan *p)
 {
-	char *out = ed->text[ed->n];
+	char *out = ed->text[ed->n], name[SQL_NAME_MAX + 1];
+	size_t n = strlen(r->name);
 
-	if (ed->n >= SQL_MAX_FX || r->stmt_end <= r->stmt_off ||
-	    names_raise_missing(r->name, out, sizeof(ed->text[0])) >= sizeof(ed->text[0]))
+	if (r->stmt_end <= r->stmt_off || !ends_cleanly(ed, r))
+		return true; /* unterminated: the server rejects the whole text, nothing runs */
+	memcpy(name, r->name, n + 1);
+	names_clip_ident(name);
+	if (ed->n >= SQL_MAX_FX || names_raise_missing(name, out, sizeof(ed->text[0])) >=
+					   sizeof(ed->text[0]))
 		return false;
 	ed->e[ed->n].off = r->stmt_off;
 	ed->e[ed->n].len = r->stmt_end - r->stmt_off;
 	ed->e[ed->n].text = out;
 	ed->n++;
+	p->raises = true;
 	return true;
 }
+
 
 /* "PREPARE s0 AS q" identical to what s0 holds: re-prepare it in place. */
 static bool edit_dedupe(struct edits *ed, const struct sql_ref *r, const char *server)
@@ -181,7 +216,7 @@ static bool plan_prepare(const struct stmt_table *t, struct overlay *o, const ch
 	struct sql_fx *fx;
 	char gen[SERVER_NAME_BUF];
 
-	if (v.found && v.s)
+	if (v.found && v.s && v.server) /* a virtual entry (unnamed mode) is nothing to reuse */
 		same = stmt_same(v.s, STMT_SQL, body, r->body_len, 0, NULL);
 	else if (v.found && v.fx)
 		same = v.fx->body_len == r->body_len && memcmp(v.fx->body, body, r->body_len) == 0;
@@ -268,28 +303,6 @@ static bool plan_unnamed_deallocate(const struct stmt_table *t, const struct sql
 	return edit_name(ed, r, "", tmp);
 }
 
-static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o,
-			     const struct sql_ref *r, bool simple, int n_stmts, struct sql_plan *p,
-			     struct edits *ed)
-{
-	const struct stmt *s;
-
-	switch (r->kind) {
-	case SQL_DEALLOCATE:
-		s = o->cleared ? NULL : stmt_table_find(t, r->name);
-		if (!s || stmt_server_name(s))
-			return true; /* not ours: the server answers */
-		return plan_unnamed_deallocate(t, r, simple, n_stmts, p, ed);
-	case SQL_DEALLOCATE_ALL:
-	case SQL_DISCARD_ALL:
-		o->cleared = true;
-		return fx_add(p, r->kind == SQL_DISCARD_ALL ? FX_DISCARD_ALL : FX_DEALLOCATE_ALL, NULL,
-			      NULL) != NULL;
-	default:
-		return true; /* the app's own SQL PREPARE and EXECUTE go through as written */
-	}
-}
-
 static bool plan_ref(const struct stmt_table *t, struct overlay *o, const char *sql,
 		     const struct sql_ref *r, bool simple, bool idle, bool tracking, int n_stmts,
 		     struct sql_plan *p, struct edits *ed)
@@ -305,14 +318,14 @@ static bool plan_ref(const struct stmt_table *t, struct overlay *o, const char *
 		if (v.found && strcmp(v.server, r->name) != 0)
 			return edit_name(ed, r, "", v.server);
 		if (gave_up(t, o, &v, r->name))
-			return edit_raise(ed, r);
+			return edit_raise(ed, r, p);
 		return true;
 	case SQL_DEALLOCATE:
 		v = look(t, o, r->name);
 		if (tracking && v.s && stmt_origin(v.s) == STMT_PROTOCOL)
 			return plan_unnamed_deallocate(t, r, simple, n_stmts, p, ed);
 		if (gave_up(t, o, &v, r->name))
-			return edit_raise(ed, r);
+			return edit_raise(ed, r, p);
 		fx = fx_add(p, FX_DEALLOCATE, r->name, v.found ? v.server : r->name);
 		if (!fx)
 			return false;
@@ -335,6 +348,98 @@ static bool plan_ref(const struct stmt_table *t, struct overlay *o, const char *
 		break;
 	}
 	return true;
+}
+
+/*
+ * Unnamed and pooled mode: SQL EXECUTE of a name the app prepared through the
+ * protocol (recorded only, nothing on the server) runs its text under a
+ * throwaway name, in the same round trip, nothing left behind:
+ * "PREPARE tmp AS <text>\n; EXECUTE tmp (args); DEALLOCATE tmp", the first and
+ * last hidden. Simple protocol only, and only when the recorded parameter
+ * types are all unspecified (SQL would need their names); false otherwise.
+ * If the EXECUTE fails the rest of the text is skipped, DEALLOCATE too: the
+ * throwaway name stays on that server session (no one else ever uses it).
+ * *as_written: it does not apply, the EXECUTE goes as the app wrote it.
+ */
+static bool plan_unnamed_execute(const struct stmt_table *t, const struct stmt *s,
+				 const struct sql_ref *r, bool simple, struct sql_plan *p,
+				 struct edits *ed, bool *as_written)
+{
+	char tmp[SERVER_NAME_BUF], *head;
+	const char *q = stmt_query(s);
+	struct sql_fx *fx;
+	size_t n;
+
+	*as_written = !simple || stmt_types(s) || r->stmt_end <= r->stmt_off || !ends_cleanly(ed, r);
+	if (*as_written)
+		return true;
+	if (ed->n + 3 > SQL_MAX_FX || p->n_fx + 2 > SQL_MAX_FX || ed->n_owned >= SQL_MAX_FX ||
+	    !policy_new_name(t, tmp))
+		return false;
+	n = strlen(q) + strlen(tmp) + 32;
+	if (!(head = shim_malloc(n)))
+		return false;
+	snprintf(head, n, "PREPARE %s AS %s\n; ", tmp, q);
+	ed->owned[ed->n_owned++] = head;
+	ed->e[ed->n].off = r->stmt_off;
+	ed->e[ed->n].len = 0;
+	ed->e[ed->n].text = head;
+	ed->n++;
+	if (!edit_name(ed, r, "", tmp))
+		return false;
+	snprintf(ed->text[ed->n], sizeof(ed->text[0]), "; DEALLOCATE %s", tmp);
+	ed->e[ed->n].off = r->stmt_end;
+	ed->e[ed->n].len = 0;
+	ed->e[ed->n].text = ed->text[ed->n];
+	ed->n++;
+	if (!(fx = fx_add(p, FX_PREPARE, NULL, NULL)))
+		return false;
+	fx->hide = fx->no_effect = true;
+	if (!(fx = fx_add(p, FX_DEALLOCATE, NULL, NULL)))
+		return false;
+	fx->hide = fx->no_effect = true;
+	return true;
+}
+
+/*
+ * Unnamed and pooled mode: the names the app made through the protocol are
+ * recorded only (virtual); a DEALLOCATE of one never reaches the server. The
+ * app's own SQL PREPARE, EXECUTE and DEALLOCATE of SQL names are planned as in
+ * dedupe mode (an identical re-PREPARE in place, a conflicting or colliding
+ * one renamed, every later EXECUTE mapped), so they never fail with 42P05;
+ * they still reach the server under those names (issue 15 keeps them off it).
+ */
+static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o, const char *sql,
+			     const struct sql_ref *r, bool simple, bool idle, int n_stmts,
+			     struct sql_plan *p, struct edits *ed)
+{
+	struct view v;
+
+	switch (r->kind) {
+	case SQL_DEALLOCATE_ALL:
+	case SQL_DISCARD_ALL:
+		o->cleared = true;
+		return fx_add(p, r->kind == SQL_DISCARD_ALL ? FX_DISCARD_ALL : FX_DEALLOCATE_ALL, NULL,
+			      NULL) != NULL;
+	default:
+		break;
+	}
+	v = look(t, o, r->name);
+	if (v.found && v.s && !v.server) { /* recorded through the protocol, not in this text */
+		if (r->kind == SQL_DEALLOCATE) {
+			overlay_set(o, r->name, NULL, NULL); /* gone for the rest of the text */
+			return plan_unnamed_deallocate(t, r, simple, n_stmts, p, ed);
+		}
+		if (r->kind == SQL_EXECUTE) {
+			bool as_written;
+
+			return plan_unnamed_execute(t, v.s, r, simple, p, ed, &as_written);
+		}
+	}
+	/* a name the app does not hold must not reach anyone's statement: the server's 26000 */
+	if (!v.found && r->kind != SQL_PREPARE && !t->sql_names)
+		return edit_raise(ed, r, p);
+	return plan_ref(t, o, sql, r, simple, idle, false, n_stmts, p, ed);
 }
 
 /* Does the text name a statement the shim renamed, or one the app gave up? */
@@ -371,6 +476,7 @@ bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, bool trackin
 	out->makes_names = false;
 	out->name_off = out->name_len = 0;
 	out->bundle = false;
+	out->raises = false;
 	out->bundle_hidden[0] = '\0';
 	if (mode == MODE_OFF || !sql)
 		return false;
@@ -381,6 +487,8 @@ bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, bool trackin
 	o.n = 0;
 	o.cleared = false;
 	ed.n = 0;
+	ed.n_owned = 0;
+	ed.std_strings = std_strings;
 	ed.sql = sql;
 	ed.len = len;
 	if (scan.overflow)
@@ -389,15 +497,13 @@ bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, bool trackin
 		const struct sql_ref *r = &scan.refs[i];
 		bool ok;
 
-		if (r->kind == SQL_PREPARE && mode_records_text(mode))
-			out->makes_names = true; /* sent as written (plan_unnamed_ref) */
 
 		if ((r->kind == SQL_PREPARE || r->kind == SQL_EXECUTE || r->kind == SQL_DEALLOCATE) &&
 		    !r->name[0])
 			continue; /* "" in SQL: the server's "zero-length delimited identifier" */
-		ok = mode_records_text(mode) ? plan_unnamed_ref(t, &o, r, simple, scan.n_stmts, out, &ed)
-					  : plan_ref(t, &o, sql, r, simple, idle, tracking, scan.n_stmts,
-						     out, &ed);
+		ok = mode_records_text(mode)
+			     ? plan_unnamed_ref(t, &o, sql, r, simple, idle, scan.n_stmts, out, &ed)
+			     : plan_ref(t, &o, sql, r, simple, idle, tracking, scan.n_stmts, out, &ed);
 		if (!ok)
 			goto give_up;
 	}
@@ -405,11 +511,13 @@ bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, bool trackin
 		return false;
 	if (ed.n > 0) {
 		out->text = sqlscan_apply(sql, len, ed.e, ed.n, &out->len);
+		edits_release(&ed);
 		if (!out->text)
 			goto give_up;
 	}
 	return true;
 give_up:
+	edits_release(&ed);
 	sql_plan_release(out);
 	out->untracked = true;
 	out->makes_names = true;

@@ -15,7 +15,9 @@
  *   whole statement ("DEALLOCATE <name>; " / "PREPARE <gen> AS SELECT; ")
  *   may be inserted at a reference's statement start, and (3) an EXECUTE's or
  *   DEALLOCATE's whole statement may become the DO block that raises the
- *   server's 26000 for its name (names_raise_missing). So every string,
+ *   server's 26000 for its name (names_raise_missing), and (4) an EXECUTE of
+ *   a name unnamed mode recorded may get "PREPARE <gen> AS <its text>\n; "
+ *   in front and "; DEALLOCATE <gen>" behind. So every string,
  *   quoted identifier, comment and dollar quote of the input comes out
  *   verbatim, in order;
  * - the number of inserted statements equals the hidden effects, and
@@ -139,6 +141,20 @@ static size_t insertion_at(const struct match *m, size_t op)
 		q = plain_at(m, op + 8, name, sizeof(name));
 		if (q && starts(m, op + 8 + q, " AS SELECT; "))
 			return 8 + q + 12;
+		/* unnamed mode's EXECUTE of a recorded name: its text under a throwaway name */
+		for (size_t b = 0; q && b < sizeof(bodies) / sizeof(bodies[0]); b++) {
+			size_t at = op + 8 + q, bl = strlen(bodies[b]);
+
+			if (starts(m, at, " AS ") && starts(m, at + 4, bodies[b]) &&
+			    starts(m, at + 4 + bl, "\n; "))
+				return 8 + q + 4 + bl + 3;
+		}
+	}
+	/* ... and its DEALLOCATE, at the statement's end */
+	if (starts(m, op, "; DEALLOCATE ")) {
+		q = plain_at(m, op + 13, name, sizeof(name));
+		if (q)
+			return 13 + q;
 	}
 	return 0;
 }
@@ -286,7 +302,7 @@ static void run(const char *sql, enum shim_mode mode, bool std, bool simple, boo
 		CHECK(!plan.fx[i].body || plan.fx[i].kind == FX_PREPARE, "body on a non-PREPARE");
 	if (r && plan.text) {
 		struct sql_scan in_scan, out_scan;
-		struct ev ev[3 * SQL_MAX_REFS];
+		struct ev ev[4 * SQL_MAX_REFS];
 		static char raise[SQL_MAX_REFS][SQL_NAME_MAX * 2 + 160];
 		struct match m;
 		int n_ev = 0, ins = 0, hidden = 0, res;
@@ -298,11 +314,17 @@ static void run(const char *sql, enum shim_mode mode, bool std, bool simple, boo
 			const struct sql_ref *ref = &in_scan.refs[i];
 
 			ev[n_ev++] = (struct ev){ ref->stmt_off, 0, EV_INS, NULL };
+			if (ref->kind == SQL_EXECUTE && ref->stmt_end > ref->stmt_off)
+				ev[n_ev++] = (struct ev){ ref->stmt_end, 0, EV_INS, NULL };
 			if (ref->name_len)
 				ev[n_ev++] = (struct ev){ ref->name_off, ref->name_len, EV_REP, NULL };
+			char clipped[SQL_NAME_MAX + 1];
+
+			snprintf(clipped, sizeof(clipped), "%s", ref->name);
+			names_clip_ident(clipped);
 			if ((ref->kind == SQL_EXECUTE || ref->kind == SQL_DEALLOCATE) &&
 			    ref->stmt_end > ref->stmt_off &&
-			    names_raise_missing(ref->name, raise[i], sizeof(raise[i])) < sizeof(raise[i]))
+			    names_raise_missing(clipped, raise[i], sizeof(raise[i])) < sizeof(raise[i]))
 				ev[n_ev++] = (struct ev){ ref->stmt_off, ref->stmt_end - ref->stmt_off,
 							  EV_STMT, raise[i] };
 		}

@@ -206,7 +206,58 @@ static int unnamed_errors_at_prepare(void)
 	return 0;
 }
 
+/* SQL text about names in unnamed mode, on both server connections of the pooler. */
+PQT_CASE(unnamed_sql_names, true,
+	 "unnamed mode: SQL EXECUTE of a protocol-prepared name runs its text; DEALLOCATE of a name not held, or twice, is the server's 26000; SQL PREPARE over another client's leftover works");
+static int unnamed_sql_names(void)
+{
+	struct pair p;
+	PGresult *r;
+	int n = 0;
+
+	CHECK(pair_open(&p), "connect and clean");
+	CHECK(unpin(&p) && pqt_exec_ok(p.pin, "BEGIN"), "begin");
+	PQfinish(p.app);
+	/* PgBouncer with one server connection: the other client's statements are the app's too */
+	p.app = pqt_connect_to("PQT_BOUNCER_DSN");
+	CHECK(p.app, "connect to the one-server pooler");
+	{
+		PGconn *other = pqt_connect_to("PQT_BOUNCER_DSN");
+
+		CHECK(other && pqt_exec_ok(other, "DEALLOCATE ALL"), "clean the server connection");
+		CHECK(pqt_exec_ok(other, "PREPARE q AS SELECT 'other'"), "another client's q");
+		CHECK(pqt_exec_ok(other, "PREPARE u AS SELECT 'other'"), "another client's u");
+		PQfinish(other);
+	}
+	CHECK(pqt_ok(PQprepare(p.app, "s0", "select 7 * 6", 0, NULL)), "protocol prepare s0");
+	CHECK(pqt_value_of(PQexec(p.app, "EXECUTE s0"), "42"), "SQL EXECUTE of it runs its text");
+	CHECK(pqt_value_of(PQexec(p.app, "select 1; EXECUTE s0"), "42"),
+	      "in a text of several statements too");
+	r = PQexec(p.app, "DEALLOCATE u");
+	CHECK(strcmp(pqt_sqlstate(r), "26000") == 0, "DEALLOCATE of a name the app never held: %s",
+	      pqt_sqlstate(r));
+	PQclear(r);
+	CHECK(pqt_ok(PQprepare(p.app, "u", "select 1", 0, NULL)), "prepare u");
+	CHECK(PQsendQuery(p.app, "DEALLOCATE u; DEALLOCATE u"), "send the double DEALLOCATE");
+	while ((r = PQgetResult(p.app))) {
+		fprintf(stderr, "  result %d: %s %s\n", n, PQresStatus(PQresultStatus(r)),
+			pqt_sqlstate(r));
+		CHECK(n != 0 || PQresultStatus(r) == PGRES_COMMAND_OK, "the first succeeds");
+		CHECK(n != 1 || strcmp(pqt_sqlstate(r), "26000") == 0, "the second is 26000");
+		PQclear(r);
+		n++;
+	}
+	CHECK(n == 2, "two results, got %d", n);
+	CHECK(pqt_exec_ok(p.app, "PREPARE q AS SELECT 'mine'"), "SQL PREPARE over the leftover q");
+	CHECK(pqt_value_of(PQexec(p.app, "EXECUTE q"), "mine"), "EXECUTE q runs the app's text");
+	CHECK(pqt_exec_ok(p.app, "DEALLOCATE ALL"), "clean up");
+	CHECK(unpin(&p), "unpin");
+	pair_close(&p);
+	return 0;
+}
+
 const struct pqt_case *const cases_unnamed_list[] = {
 	&unnamed_sync_across_servers_case, &unnamed_async_across_servers_case,
-	&unnamed_pipeline_case, &unnamed_gdesc_case, &unnamed_errors_at_prepare_case, NULL,
+	&unnamed_pipeline_case, &unnamed_gdesc_case, &unnamed_errors_at_prepare_case,
+	&unnamed_sql_names_case, NULL,
 };

@@ -123,12 +123,21 @@ static int n_steps;
 /* What the app believes (its own bookkeeping, as an app keeps it): the text of each name. */
 static int believed[N_NAMES];
 
-/* PQM_WITHOUT: features left out of the sequences, comma-separated (sql, pipeline, async). */
+/*
+ * PQM_WITHOUT: features left out of the sequences, comma-separated: sql (SQL
+ * PREPARE, EXECUTE, DEALLOCATE [ALL], DISCARD ALL anywhere), pipeline, async,
+ * pipeline-sql (SQL other than an error inside pipelines).
+ */
 static bool without(const char *feature)
 {
 	const char *w = getenv("PQM_WITHOUT");
+	size_t n = strlen(feature);
 
-	return w && strstr(w, feature);
+	for (const char *p = w; p && *p; p += strcspn(p, ","), p += *p == ',') {
+		if (strncmp(p, feature, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	}
+	return false;
 }
 
 static void make_prepare(struct step *s, bool validate, bool *used)
@@ -187,7 +196,7 @@ static void make_pipeline(struct step *s, int idx, bool validate, bool *used)
 		} else {
 			p->kind = K_P_SQL;
 			p->name = (int)pick(N_NAMES);
-			switch (without("sql") ? 0 : pick(validate ? 2 : 4)) {
+			switch (without("sql") || without("pipeline-sql") ? 0 : pick(validate ? 2 : 4)) {
 			case 0:
 				snprintf(p->sql, sizeof(p->sql), "SELECT 1/0");
 				break;

@@ -225,6 +225,29 @@ START_TEST(raise_missing_text)
 }
 END_TEST
 
+/* 63 bytes cut as the server cuts an identifier: never half a character. */
+START_TEST(clip_ident_on_characters)
+{
+	char n[80];
+
+	memset(n, 's', 62);
+	strcpy(n + 62, "\xc3"); /* 62 + the lead byte of a 2-byte character: cut before it */
+	names_clip_ident(n);
+	ck_assert_uint_eq(strlen(n), 62);
+	memset(n, 's', 61);
+	strcpy(n + 61, "\xc3\xa9"); /* a whole character at the end: kept */
+	names_clip_ident(n);
+	ck_assert_uint_eq(strlen(n), 63);
+	memset(n, 's', 61);
+	strcpy(n + 61, "\xe2\x82"); /* two of three bytes: cut */
+	names_clip_ident(n);
+	ck_assert_uint_eq(strlen(n), 61);
+	strcpy(n, "short\xe2\x82");
+	names_clip_ident(n); /* not at the limit: the server keeps it whole (and checks it) */
+	ck_assert_str_eq(n, "short\xe2\x82");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("names");
@@ -240,6 +263,7 @@ int main(void)
 	tcase_add_test(content, content_name_unambiguous);
 	tcase_add_test(content, is_content);
 	tcase_add_test(content, raise_missing_text);
+	tcase_add_test(content, clip_ident_on_characters);
 	suite_add_tcase(s, sha);
 	suite_add_tcase(s, content);
 	return run_suite(s, "names");

@@ -185,8 +185,9 @@ START_TEST(sql_makes_names)
 	char many[4096] = "";
 
 	sql_plan_release(&plan);
-	sql_plan_make(&t, MODE_UNNAMED, false, "PREPARE m AS select 1", true, true, true, &plan);
-	ck_assert(plan.makes_names); /* sent as written in unnamed mode */
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, false, "PREPARE m AS select 1", true, true, true,
+				&plan));
+	ck_assert(!plan.makes_names); /* planned as in dedupe mode: recorded as it succeeds */
 	sql_plan_release(&plan);
 	sql_plan_make(&t, MODE_UNNAMED, false, "EXECUTE m", true, true, true, &plan);
 	ck_assert(!plan.makes_names);
@@ -239,9 +240,16 @@ START_TEST(unnamed_deallocate_of_recorded_name)
 	ck_assert(!plan.bundle);
 	ck_assert_ptr_nonnull(strstr(plan.text, "AS SELECT; DEALLOCATE \"_pqs_"));
 	ck_assert(plan.fx[0].hide && plan.fx[0].no_effect);
-	/* not recorded: the server answers */
+	/* not held: it must not reach another client's statement; the server's 26000 instead */
 	sql_plan_release(&plan);
-	ck_assert(!sql_plan_make(&t, MODE_UNNAMED, false, "DEALLOCATE other", true, true, true, &plan));
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, false, "DEALLOCATE other", true, true, true, &plan));
+	ck_assert_ptr_nonnull(strstr(plan.text, "DO $pqsh$ BEGIN RAISE EXCEPTION USING ERRCODE = '26000'"));
+	ck_assert_ptr_nonnull(strstr(plan.text, "prepared statement \"other\" does not exist"));
+	/* deallocated twice in one text: the second is the server's 26000 too */
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, false, "DEALLOCATE _pg3_0; DEALLOCATE _pg3_0", true,
+				true, true, &plan));
+	ck_assert_ptr_nonnull(strstr(plan.text, "; DO $pqsh$"));
 }
 END_TEST
 
@@ -307,7 +315,7 @@ START_TEST(config_values_and_defaults)
 	env_mode = NULL;
 	env_log = NULL;
 	config_load(&c, fake_env);
-	ck_assert_int_eq(c.mode, MODE_DEDUPE);
+	ck_assert_int_eq(c.mode, MODE_AUTO); /* the default: decided per connection */
 	ck_assert_int_eq(c.log_level, LOG_WARN);
 	ck_assert_int_eq(c.n_warnings, 0);
 	env_mode = "OFF";
@@ -318,7 +326,7 @@ START_TEST(config_values_and_defaults)
 	env_mode = "bogus";
 	env_log = "loud";
 	config_load(&c, fake_env);
-	ck_assert_int_eq(c.mode, MODE_DEDUPE);
+	ck_assert_int_eq(c.mode, MODE_AUTO);
 	ck_assert_int_eq(c.log_level, LOG_WARN);
 	ck_assert_int_eq(c.n_warnings, 2);
 	ck_assert_ptr_nonnull(strstr(c.warnings[0], "PQSHIM_MODE=bogus"));
