@@ -51,9 +51,13 @@ bool pooler_needed(enum shim_mode configured);
 
 /*
  * The mode a connection configured as `configured` runs in behind `kind`
- * (never MODE_AUTO); *watch: auto mode keeps watching for a pooler's signs.
- *   auto:   none, session -> dedupe (watching); tracking -> dedupe (the
- *           pooler prepares; the shim answers what it would punish);
+ * (never MODE_AUTO); *watch: auto mode keeps watching for a pooler's signs
+ * (a 42P05 or 26000 that only a sharing pooler explains; not directly
+ * connected, where a 26000 the app caused itself, say by an untracked
+ * DEALLOCATE, is owed to it).
+ *   auto:   none -> dedupe; session -> dedupe (watching: a RELOAD may make
+ *           PgBouncer share); tracking -> dedupe (the pooler prepares; the
+ *           shim answers what it would punish);
  *           shared -> pooled; unknown -> unnamed (safe behind anything)
  *   pooled: tracking -> dedupe; anything else -> pooled
  *   others: themselves

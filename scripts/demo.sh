@@ -24,7 +24,7 @@ run() { # title, env..., then the app's arguments after --
 echo
 echo "The app prepares s0 and q twice, as apps do after losing track of them."
 run "without the shim (direct to PostgreSQL)" -u LD_PRELOAD "$app" "$PQT_PG_DSN"
-run "with the shim: LD_PRELOAD=$shim" LD_PRELOAD="$shim" PQSHIM_LOG=info "$app" "$PQT_PG_DSN"
+run "with the shim: LD_PRELOAD=$shim (nothing else set)" LD_PRELOAD="$shim" PQSHIM_LOG=info "$app" "$PQT_PG_DSN"
 
 echo
 echo "Behind PgBouncer (transaction mode, one server connection), a statement"
@@ -49,9 +49,13 @@ bench() { # label, env...
 }
 printf '  %-44s %8s %10s %8s\n' "" "errors" "failed tx" "tps"
 bench "without the shim" -u LD_PRELOAD
+bench "with the shim, only LD_PRELOAD (auto: pooled here)" LD_PRELOAD="$shim"
 bench "with the shim, prepared_statements=false" LD_PRELOAD="$shim" prepared_statements=false
 echo
 echo "(without the shim, errors are logged and a client may run another client's"
-echo " statement of the same name; with it, every statement goes through the"
-echo " unnamed statement, which is what a transaction pooler can carry.)"
+echo " statement of the same name. With only LD_PRELOAD set, the shim sees the"
+echo " pooler when each connection is made and runs pooled mode: statements under"
+echo " names derived from their text, made on each server connection when missing,"
+echo " so the server's plan cache is kept. prepared_statements=false forces unnamed"
+echo " mode: every statement through the unnamed statement, planned every time.)"
 echo

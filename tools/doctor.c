@@ -17,9 +17,11 @@
  * the last value, and pqshim_mode beats prepared_statements and pgbouncer),
  * so the shim's unnamed mode cannot make the statement virtual.
  *
- * Exit status: 0 no pooling seen; 1 problems found (pooling, statements
- * left in the server session by earlier clients, or a probe step failed);
- * 2 cannot connect, or bad usage.
+ * Exit status: 0 nothing to fix (no pooling, a pooler that prepares
+ * statements itself, or pooling and a mode that is safe behind it: auto,
+ * pooled or unnamed); 1 problems found (pooling with a mode that is not
+ * safe there, statements left in the server session by earlier clients, or
+ * a probe step failed); 2 cannot connect, or bad usage.
  *
  * Never prints the connection string: only PQhost/PQport/PQdb/PQuser, and
  * libpq's messages with any password from the string cut out.
@@ -584,7 +586,7 @@ static void usage(FILE *f)
 		   "statements survive from one transaction to the next, i.e. whether a\n"
 		   "transaction or statement pooler is in the way, and which pqshim mode to use.\n"
 		   "Run it as `pqshim doctor [CONNINFO]`, with the shim preloaded.\n"
-		   "Exit status: 0 no pooling seen, 1 problems found, 2 cannot connect.\n");
+		   "Exit status: 0 nothing to fix, 1 problems found, 2 cannot connect.\n");
 }
 
 static void random_suffix(char *out, size_t size)
@@ -604,6 +606,8 @@ struct doctor {
 	const char *conninfo;
 	const char *shim; /* the preloaded shim's path, or NULL */
 	bool unnamed;     /* the user's connection is in unnamed mode */
+	bool safe_behind_pooler; /* ... or in auto or pooled mode, which keep statements apart */
+	char mode[16];    /* that connection's mode */
 	enum pooler_kind reported; /* what PgBouncer 1.26+ reports at login (ParameterStatus) */
 	char suffix[16];
 	struct probe p;
@@ -663,6 +667,8 @@ static int check_connection(struct doctor *d)
 		say("shim:", "not preloaded (run the doctor as `pqshim doctor`); with it this "
 			     "connection's mode would be %s (%s)", mode, why);
 	d->unnamed = strcmp(mode, "unnamed") == 0;
+	d->safe_behind_pooler = d->unnamed || strcmp(mode, "auto") == 0 || strcmp(mode, "pooled") == 0;
+	snprintf(d->mode, sizeof(d->mode), "%s", mode);
 	d->reported = pooler_from_params(PQparameterStatus(c, "pgbouncer.pool_mode"),
 					 PQparameterStatus(c, "pgbouncer.max_prepared_statements"));
 	if (d->reported != POOLER_UNKNOWN)
@@ -785,39 +791,46 @@ static void clean_up(struct doctor *d)
 /* Step 6: the verdict and the advice; the exit status. */
 static int recommend(const struct doctor *d)
 {
+	bool is_auto = strcmp(d->mode, "auto") == 0;
+
 	if (d->tracking) {
 		say("pooling:", "a pooler that prepares named statements itself (PgBouncer 1.21+ "
 				"with max_prepared_statements > 0): they are safe behind it");
-		say("recommendation:", "dedupe (the default) is enough; unnamed mode would only "
-				       "lose the server's plan cache");
-		say("", "auto and pooled mode recognise this pooler and act as dedupe");
-		if (d->p.leftovers > 0)
-			say("", "statements left by earlier clients can collide with the app's "
-				"names (42P05); a session pooler needs server_reset_query = DISCARD ALL");
-		return d->p.leftovers > 0 || !d->probe_ok ? 1 : 0;
-	}
-	if (d->is_pooled)
+		say("recommendation:", "the default (auto mode, which runs dedupe here) is enough; "
+				       "unnamed mode would only lose the server's plan cache");
+		say("", "pooled mode recognises this pooler too and acts as dedupe");
+	} else if (d->is_pooled) {
 		say("pooling:", "detected: client connections share server connections from one "
 				"transaction to the next, so named prepared statements are not safe");
-	else
+		if (is_auto)
+			say("recommendation:", "the default (auto mode) is right: it runs pooled mode "
+					       "here (statements under content names, plan cache kept)");
+		else if (d->safe_behind_pooler)
+			say("recommendation:", "%s mode, as this connection already runs, is safe here; "
+					       "the default (auto mode) would run pooled mode",
+			    d->mode);
+		else
+			say("recommendation:", "the default (auto mode: pooled here), or use "
+					       "prepared_statements=false (unnamed mode); this connection "
+					       "runs %s mode, which is not safe here",
+			    d->mode);
+		if (!d->safe_behind_pooler)
+			say("", "e.g. drop PQSHIM_MODE / pqshim_mode, or pqshim --unnamed your-app, or "
+				"pgbouncer=true or prepared_statements=false in its connection string");
+	} else {
 		say("pooling:", "%s", d->probe_ok ? "none seen" : "unknown");
-	if (d->is_pooled)
-		say("recommendation:", "use prepared_statements=false (unnamed mode)%s",
-		    d->unnamed ? "; this connection already does" : "");
-	else if (d->probe_ok)
-		say("recommendation:", "dedupe (the default) is enough");
-	else
-		say("recommendation:", "none: the probe did not complete");
-	if (d->is_pooled && !d->unnamed)
-		say("", "e.g. pqshim --unnamed your-app, or pgbouncer=true or "
-			"prepared_statements=false in its connection string");
-	if (d->is_pooled)
-		say("", "or, to keep the server's plan cache behind the pooler, pooled mode: "
-			"pqshim --mode pooled your-app, or pqshim_mode=pooled in the connection string");
+		if (d->probe_ok)
+			say("recommendation:", "the default (auto mode, which runs dedupe here) is enough");
+		else
+			say("recommendation:", "none: the probe did not complete");
+	}
 	if (d->p.leftovers > 0)
 		say("", "statements left by earlier clients can collide with the app's names "
 			"(42P05); a session pooler needs server_reset_query = DISCARD ALL");
-	return d->is_pooled || d->p.leftovers > 0 || !d->probe_ok ? 1 : 0;
+	return (d->is_pooled && !d->tracking && !d->safe_behind_pooler) || d->p.leftovers > 0 ||
+			       !d->probe_ok
+		       ? 1
+		       : 0;
 }
 
 int main(int argc, char **argv)

@@ -170,12 +170,15 @@ static bool parse_pooled_in_blocks(struct config *cfg, const char *value)
 }
 
 const struct config_var config_vars[] = {
-	{ "PQSHIM_MODE", "dedupe | unnamed | pooled | auto | off", "dedupe",
+	{ "PQSHIM_MODE", "auto | dedupe | unnamed | pooled | off", "auto",
+	  "auto: find out at connect what is in front (once per host, port, database and "
+	  "user): dedupe directly, behind a session pooler or behind a pooler that prepares "
+	  "statements itself, pooled behind one that shares server connections, unnamed when "
+	  "it cannot tell; "
 	  "dedupe: answer identical re-prepares locally and rename conflicting ones; "
 	  "unnamed: no named statement reaches the server (for transaction poolers); "
 	  "pooled: behind a transaction pooler, statements run by names derived from their "
 	  "text, made on each server connection when missing; "
-	  "auto: dedupe, until a connection shows a transaction pooler, then pooled; "
 	  "off: pass every call through",
 	  parse_mode },
 	{ "PQSHIM_POOLED_THRESHOLD", "1 to 1000000", "2",
@@ -227,7 +230,7 @@ static void warn(struct config *cfg, const char *name, const char *value)
 void config_load(struct config *cfg, config_lookup_fn lookup)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->mode = MODE_DEDUPE;
+	cfg->mode = MODE_AUTO;
 	cfg->mode_source = "default";
 	cfg->log_level = LOG_WARN;
 	cfg->hook_dlopen = true;

@@ -50,10 +50,10 @@ enum shim_mode pooler_mode(enum shim_mode configured, enum pooler_kind kind, boo
 	if (configured != MODE_AUTO)
 		return configured;
 	switch (kind) {
-	case POOLER_NONE:
 	case POOLER_SESSION:
-		*watch = true;
+		*watch = true; /* PgBouncer said so at login; a RELOAD may make it share */
 		return MODE_DEDUPE;
+	case POOLER_NONE:
 	case POOLER_TRACKING:
 		return MODE_DEDUPE;
 	case POOLER_SHARED:

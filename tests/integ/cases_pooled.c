@@ -628,7 +628,74 @@ static int pooled_request_cancel_not_lost(void)
 	return cancel_while_unread(true);
 }
 
+/*
+ * Schema-per-tenant apps set search_path per transaction. A named statement is
+ * re-parsed with the search_path in effect when it runs (PostgreSQL 9.3+), so
+ * one content-named statement, shared by every connection and server
+ * connection, still reads each tenant's own table: by name, on both servers.
+ */
+PQT_CASE(pooled_search_path_per_transaction, PQT_FIX_UNTRACKED,
+	 "pooled mode: SET LOCAL search_path per transaction reads each tenant's table, by name, on every server connection");
+static int pooled_search_path_per_transaction(void)
+{
+	static const char *const tenants[] = { "pqt_tenant_a", "pqt_tenant_b" };
+	struct trio t;
+	PGconn *d = pqt_connect(false);
+	char sql[160];
+	struct held x, y;
+
+	CHECK(d, "connect directly");
+	for (int i = 0; i < 2; i++) {
+		snprintf(sql, sizeof(sql),
+			 "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s; "
+			 "CREATE TABLE %s.t AS SELECT '%s'::text AS v",
+			 tenants[i], tenants[i], tenants[i], tenants[i]);
+		CHECK(pqt_exec_ok(d, sql), "make %s", tenants[i]);
+	}
+	CHECK(trio_open(&t, "pooled", "1", NULL), "connect and clean");
+	AT(&t, PINNED);
+	/* t resolves only with a tenant's schema on the path: the prepare is checked there too */
+	CHECK(pqt_exec_ok(t.app, "BEGIN"), "begin");
+	CHECK(pqt_exec_ok(t.app, "SET LOCAL search_path = pqt_tenant_a"), "set the path");
+	CHECK(prepared(PQprepare(t.app, "s0", "select v from t", 0, NULL)), "prepare s0");
+	CHECK(pqt_exec_ok(t.app, "COMMIT"), "commit");
+	for (int round = 0; round < 4; round++) {
+		const char *tenant = tenants[round % 2];
+
+		AT(&t, round / 2 ? UNPINNED : PINNED);
+		CHECK(pqt_exec_ok(t.app, "BEGIN"), "begin");
+		snprintf(sql, sizeof(sql), "SET LOCAL search_path = %s", tenant);
+		CHECK(pqt_exec_ok(t.app, sql), "%s", sql);
+		CHECK(pqt_value_of(PQexecPrepared(t.app, "s0", 0, NULL, NULL, NULL, 0), tenant),
+		      "round %d reads %s's table", round, tenant);
+		CHECK(pqt_value_of(PQexecPrepared(t.app, "s0", 0, NULL, NULL, NULL, 0), tenant),
+		      "and again (by name, in the block)");
+		CHECK(pqt_exec_ok(t.app, "COMMIT"), "commit");
+		/* the next block, the other tenant: the same statement re-parsed for its path */
+		CHECK(pqt_exec_ok(t.app, "BEGIN"), "begin");
+		snprintf(sql, sizeof(sql), "SET LOCAL search_path = %s", tenants[1 - round % 2]);
+		CHECK(pqt_exec_ok(t.app, sql), "%s", sql);
+		CHECK(pqt_value_of(PQexecPrepared(t.app, "s0", 0, NULL, NULL, NULL, 0),
+				   tenants[1 - round % 2]),
+		      "round %d, the other tenant", round);
+		CHECK(pqt_exec_ok(t.app, "COMMIT"), "commit");
+	}
+	AT(&t, PINNED);
+	CHECK(look(t.pin, NULL, &x) && look(t.obs, NULL, &y), "read pg_prepared_statements");
+	CHECK(!x.s0 && !y.s0 && x.pooled + y.pooled >= 1, "by content name, never s0 ([%s] [%s])",
+	      x.list, y.list);
+	AT(&t, UNPINNED);
+	trio_close(&t);
+	for (int i = 0; i < 2; i++) {
+		snprintf(sql, sizeof(sql), "DROP SCHEMA %s CASCADE", tenants[i]);
+		CHECK(pqt_exec_ok(d, sql), "drop %s", tenants[i]);
+	}
+	PQfinish(d);
+	return 0;
+}
+
 const struct pqt_case *const cases_pooled_list[] = {
+	&pooled_search_path_per_transaction_case,
 	&pooled_sync_across_servers_case,
 	&pooled_async_across_servers_case,
 	&pooled_pipeline_across_servers_case,

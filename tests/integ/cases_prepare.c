@@ -171,6 +171,8 @@ static int leftover_from_other_client(void)
 	PGconn *a, *b;
 	PGresult *r;
 
+	/* what dedupe mode does behind a pooler (the default, auto, runs pooled mode there) */
+	setenv("PQSHIM_MODE", "dedupe", 1);
 	CHECK(bouncer_clean(), "clean start");
 	a = pqt_connect(true);
 	CHECK(a, "connect a");

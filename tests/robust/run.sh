@@ -400,7 +400,7 @@ part_secure() {
 	[ "$out" = "secure=0 mode=off log=debug log_file=/tmp/pqshim-secure-test.log" ] ||
 		problem+="control (not setuid): $out"$'\n'
 	out=$("${as_user[@]}" "$d/r_setuid" 2>&1)
-	[ "$out" = "secure=1 mode=dedupe log=warn log_file=(stderr)" ] ||
+	[ "$out" = "secure=1 mode=auto log=warn log_file=(stderr)" ] ||
 		problem+="setuid root run by nobody: $out (the environment must be ignored)"$'\n'
 	rm -rf "$d"
 	result setuid "$(since "$t")" "${problem%$'\n'}" "a setuid program ignores PQSHIM_* (secure_getenv)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `pqshim doctor` against a throwaway PostgreSQL 15 (direct: exit 0,
-# dedupe), PgBouncer 1.18 in transaction mode with a pool of 2 (exit 1,
-# pooling detected, unnamed mode recommended; behind a PgBouncer that
+# `pqshim doctor` against a throwaway PostgreSQL 15 (direct: exit 0, the
+# default is enough), PgBouncer 1.18 in transaction mode with a pool of 2
+# (pooling detected; exit 0 in the default auto mode, which runs pooled
+# there, exit 1 in dedupe mode; behind a PgBouncer that
 # prepares statements itself, as the version matrix runs it: exit 0,
 # recognised, dedupe recommended), a session-mode PgBouncer whose server
 # session holds a statement left by an earlier client (exit 1: leftovers,
@@ -27,11 +28,12 @@ capture "$pqshim" doctor "$PQT_PG_DSN"
 check "direct: exit 0" eval '((rc == 0))'
 check_has "direct: the connection, from libpq" "$out" "port=$PQT_PG_PORT dbname=postgres user=postgres"
 check_has "direct: server version" "$out" "server:           PostgreSQL $(psql -X -At -c "SHOW server_version" "$PQT_PG_DSN" | cut -d" " -f1)"
-check_has "direct: shim preloaded, dedupe by default" "$out" "this connection's mode: dedupe (the default)"
+check_has "direct: shim preloaded, auto by default" "$out" "this connection's mode: auto (the default)"
 check_has "direct: backend pid constant" "$out" "backend pid:      the same"
 check_has "direct: the statement survives" "$out" "named statement:  survived all 20 transactions"
 check_has "direct: no pooling" "$out" "pooling:          none seen"
-check_has "direct: recommends dedupe" "$out" "recommendation:   dedupe (the default) is enough"
+check_has "direct: the default is enough" "$out" \
+    "recommendation:   the default (auto mode, which runs dedupe here) is enough"
 
 capture "$pqshim" --unnamed doctor "$PQT_PG_DSN"
 check_has "the wrapper's options reach the doctor's connection" "$out" \
@@ -50,17 +52,18 @@ for run in 1 2 3; do
         check "tracking pooler, run $run: exit 0" eval '((rc == 0))'
         check_has "tracking pooler, run $run: recognised" "$out" \
             "named statement:  prepared by the pooler itself"
-        check_has "tracking pooler, run $run: recommends dedupe" "$out" \
-            "recommendation:   dedupe (the default) is enough; unnamed mode would only"
+        check_has "tracking pooler, run $run: the default is enough" "$out" \
+            "recommendation:   the default (auto mode, which runs dedupe here) is enough; unnamed"
         check_lacks "tracking pooler, run $run: no unnamed advice" "$out" "prepared_statements=false"
         check_has "tracking pooler, run $run: its own statement is no leftover" "$out" \
             "leftovers:        0 prepared"
         continue
     fi
-    check "transaction pooler, run $run: exit 1" eval '((rc == 1))'
+    # the default, auto, is safe there: nothing to fix
+    check "transaction pooler, run $run: exit 0 (auto)" eval '((rc == 0))'
     check_has "transaction pooler, run $run: pooling detected" "$out" "pooling:          detected"
-    check_has "transaction pooler, run $run: recommends unnamed mode" "$out" \
-        "recommendation:   use prepared_statements=false (unnamed mode)"
+    check_has "transaction pooler, run $run: the default runs pooled mode" "$out" \
+        "recommendation:   the default (auto mode) is right: it runs pooled mode here"
     # earlier runs deallocated their statements (each run visits both server
     # connections, so a statement left by the run before would show here)
     check_has "transaction pooler, run $run: no statements left behind" "$out" \
@@ -71,20 +74,22 @@ done
 # A Prisma-style URL: accepted thanks to the shim; its password is never shown.
 url="postgresql://postgres:Sekr1tPw@127.0.0.1:$PQT_BOUNCER_TX_PORT/postgres?pgbouncer=true&connection_limit=5"
 capture "$pqshim" doctor "$url"
-if ((PQT_BOUNCER_TRACKS)); then
-    check "Prisma URL (pgbouncer=true), tracking pooler: exit 0" eval '((rc == 0))'
-else
-    check "Prisma URL (pgbouncer=true): exit 1" eval '((rc == 1))'
-fi
+check "Prisma URL (pgbouncer=true): exit 0 (unnamed is safe there)" eval '((rc == 0))'
 check_has "Prisma URL: the connection is in unnamed mode" "$out" \
     "this connection's mode: unnamed (from pgbouncer in the connection string)"
 ((PQT_BOUNCER_TRACKS)) ||
-    check_has "Prisma URL: already unnamed, says so" "$out" "; this connection already does"
+    check_has "Prisma URL: already unnamed, says so" "$out" \
+        "unnamed mode, as this connection already runs, is safe here"
 check_lacks "Prisma URL: no password in the output" "$out$err" "Sekr1tPw"
 
 capture "$pqshim" doctor "$url&pqshim_mode=dedupe"
 check_has "pqshim_mode beats pgbouncer=true" "$out" \
     "this connection's mode: dedupe (from pqshim_mode in the connection string)"
+if ! ((PQT_BOUNCER_TRACKS)); then
+    check "dedupe behind a transaction pooler: exit 1" eval '((rc == 1))'
+    check_has "dedupe behind a transaction pooler: says it is not safe" "$out" \
+        "this connection runs dedupe mode, which is not safe here"
+fi
 
 # ---- leftovers: a session pooler that keeps an earlier client's statement ----
 
