@@ -16,7 +16,7 @@ source "$root/tests/lib/servers.sh"
 # shellcheck source=tests/lib/cases.sh
 source "$root/tests/lib/cases.sh"
 
-if [[ -n ${CASE:-} ]] && ! "$bin" --list | grep -q "^$CASE " && ! grep -q "^case_$CASE()" "$0"; then
+if [[ -n ${CASE:-} ]] && ! "$bin" --list | grep "^$CASE " >/dev/null && ! grep -q "^case_$CASE()" "$0"; then
 	echo "integration: no case named $CASE ($bin --list and the shell_case lines here name them)"
 	exit 2
 fi

@@ -1,4 +1,5 @@
 /* Protocol prepares; see prepare.h. */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -8,6 +9,7 @@
 #include "real/guard.h"
 #include "real/real.h"
 #include "real/result.h"
+#include "sqlscan.h"
 #include "track.h"
 
 /* Not in a transaction block and not in a pipeline: a failed command has no side effect. */
@@ -116,6 +118,56 @@ PGresult *prepare_sync(struct conn_state *cs, const char *name, const char *quer
 	return r;
 }
 
+/* A command of the shim's in the app's pipeline whose results the app never sees. */
+static void send_hidden(struct conn_state *cs, struct op *h, int sent)
+{
+	if (sent) {
+		h->hide = true;
+		pending_push(&cs->q, h);
+	} else {
+		op_free(h, result_clear);
+	}
+}
+
+/*
+ * A conflicting re-prepare in the app's pipeline (dedupe mode). The app's
+ * Parse goes under a generated name (op->server), as outside pipelines; right
+ * behind it, hidden, the name's old server statement is deallocated and made
+ * again with the new text, and the generated one deallocated. An error aborts
+ * the rest of the pipeline up to its Sync, so they run only if the app's Parse
+ * succeeded: either way the name keeps its one server name, and what it
+ * means after a Sync is what the server really holds (a failed re-prepare
+ * leaves the old statement, as it leaves the server). No-op (the generated
+ * name stays) when the ops or the quoted names do not fit.
+ */
+static void replace_behind(struct conn_state *cs, struct op *op, const char *old_server)
+{
+	char q_old[SERVER_NAME_BUF * 2 + 3], q_gen[SERVER_NAME_BUF * 2 + 3];
+	char sql_old[SERVER_NAME_BUF * 2 + 16], sql_gen[SERVER_NAME_BUF * 2 + 16];
+	struct op *h[3];
+	PGconn *conn = cs->conn;
+
+	if (!sqlscan_quote_ident(old_server, q_old, sizeof(q_old)) ||
+	    !sqlscan_quote_ident(op->server, q_gen, sizeof(q_gen)))
+		return;
+	for (int i = 0; i < 3; i++)
+		h[i] = op_new(OP_PASS);
+	if (!h[0] || !h[1] || !h[2]) {
+		for (int i = 0; i < 3; i++)
+			op_free(h[i], result_clear);
+		return;
+	}
+	snprintf(sql_old, sizeof(sql_old), "DEALLOCATE %s", q_old);
+	snprintf(sql_gen, sizeof(sql_gen), "DEALLOCATE %s", q_gen);
+	send_hidden(cs, h[0], CALL_REAL(real.PQsendQueryParams(conn, sql_old, 0, NULL, NULL, NULL,
+							       NULL, 0)));
+	send_hidden(cs, h[1], CALL_REAL(real.PQsendPrepare(conn, old_server, op->query,
+							   op->nparams, op->types)));
+	send_hidden(cs, h[2], CALL_REAL(real.PQsendQueryParams(conn, sql_gen, 0, NULL, NULL, NULL,
+							       NULL, 0)));
+	names_copy_server(op->server, old_server); /* recorded under it when the Parse succeeds */
+}
+
 int prepare_async(struct conn_state *cs, const char *name, const char *query, int nparams,
 		  const Oid *types)
 {
@@ -125,9 +177,13 @@ int prepare_async(struct conn_state *cs, const char *name, const char *query, in
 	struct prep_plan plan;
 	struct op *op;
 	int sent;
+	const struct prep_inflight *inflight = pipeline ? track_inflight(cs, name, &in) : NULL;
 	enum prep_action action = policy_prepare(&cs->stmts, cs->mode, name, query, nparams, types,
-						 idle(conn, pipeline),
-						 pipeline ? track_inflight(cs, name, &in) : NULL, &plan);
+						 idle(conn, pipeline), inflight, &plan);
+	const struct stmt *old = action == PREP_RENAME && pipeline && !inflight && !cs->tracking
+					 ? stmt_table_find(&cs->stmts, name)
+					 : NULL;
+	char old_server[SERVER_NAME_BUF] = "";
 
 	count(action);
 	if (action == PREP_PASS)
@@ -158,10 +214,15 @@ int prepare_async(struct conn_state *cs, const char *name, const char *query, in
 								    : prep_wire_name(&plan, name),
 						    query, nparams, types));
 	}
-	if (sent)
+	if (old && stmt_server_name(old))
+		names_copy_server(old_server, stmt_server_name(old));
+	if (sent) {
 		pending_push(&cs->q, op);
-	else
+		if (old_server[0] && op->kind == OP_PREPARE && !op->virtual_record)
+			replace_behind(cs, op, old_server);
+	} else {
 		op_free(op, result_clear);
+	}
 	return sent;
 }
 

@@ -120,7 +120,92 @@ static int given_up_name_stays_gone(void)
 	return 0;
 }
 
+/* the next result of a pipeline: its status (and, for tuples, its value) as one word */
+static const char *next_word(PGconn *c, char *buf, size_t size)
+{
+	PGresult *r = PQgetResult(c);
+	ExecStatusType st = PQresultStatus(r);
+
+	if (!r)
+		snprintf(buf, size, "NULL");
+	else if (st == PGRES_TUPLES_OK)
+		snprintf(buf, size, "value %s", pqt_value(r));
+	else if (st == PGRES_FATAL_ERROR)
+		snprintf(buf, size, "error %s", pqt_sqlstate(r));
+	else
+		snprintf(buf, size, "%s", PQresStatus(st));
+	PQclear(r);
+	return buf;
+}
+
+/* one command's results in a pipeline: its result, then NULL */
+static bool command_is(PGconn *c, const char *want)
+{
+	char got[64], end[64];
+	bool ok = strcmp(next_word(c, got, sizeof(got)), want) == 0 &&
+		  strcmp(next_word(c, end, sizeof(end)), "NULL") == 0;
+
+	if (!ok)
+		fprintf(stderr, "  wanted %s, got %s then %s\n", want, got, end);
+	return ok;
+}
+
+/*
+ * A re-prepare that fails (a syntax error, or aborted behind an earlier error)
+ * in a pipeline, then a Sync: the name still means its old text, as on the
+ * server. The shim used to send later references to the generated name the
+ * failed Parse never made (26000).
+ */
+PQT_CASE(pipeline_failed_reprepare_keeps_name, true,
+	 "pipeline: a re-prepare that fails or is aborted, a Sync, and the name still runs its old text");
+static int pipeline_failed_reprepare_keeps_name(void)
+{
+	PGconn *c = pqt_connect(false);
+	char w[64];
+
+	CHECK(c, "connect");
+	CHECK(pqt_ok(PQprepare(c, "b", "select 1", 0, NULL)), "prepare b");
+	CHECK(PQenterPipelineMode(c), "enter");
+	CHECK(PQsendPrepare(c, "b", "selec 2", 0, NULL), "re-prepare with a syntax error");
+	CHECK(PQpipelineSync(c), "sync");
+	CHECK(PQsendQueryPrepared(c, "b", 0, NULL, NULL, NULL, 0), "exec b");
+	CHECK(PQsendDescribePrepared(c, "b"), "describe b");
+	CHECK(PQpipelineSync(c), "sync");
+	CHECK(command_is(c, "error 42601"), "the re-prepare's syntax error");
+	CHECK(strcmp(next_word(c, w, sizeof(w)), "PGRES_PIPELINE_SYNC") == 0, "sync: %s", w);
+	CHECK(command_is(c, "value 1"), "b runs its old text");
+	CHECK(command_is(c, "PGRES_COMMAND_OK"), "b is described");
+	CHECK(strcmp(next_word(c, w, sizeof(w)), "PGRES_PIPELINE_SYNC") == 0, "sync: %s", w);
+	/* aborted behind an earlier error */
+	CHECK(PQsendQueryParams(c, "select 1/0", 0, NULL, NULL, NULL, NULL, 0), "an error");
+	CHECK(PQsendPrepare(c, "b", "select 2", 0, NULL), "re-prepare, aborted");
+	CHECK(PQpipelineSync(c), "sync");
+	CHECK(PQsendQueryPrepared(c, "b", 0, NULL, NULL, NULL, 0), "exec b");
+	CHECK(PQpipelineSync(c), "sync");
+	CHECK(command_is(c, "error 22012"), "the division by zero");
+	CHECK(command_is(c, "PGRES_PIPELINE_ABORTED"), "the re-prepare, aborted");
+	CHECK(strcmp(next_word(c, w, sizeof(w)), "PGRES_PIPELINE_SYNC") == 0, "sync: %s", w);
+	CHECK(command_is(c, "value 1"), "b still runs its old text");
+	CHECK(strcmp(next_word(c, w, sizeof(w)), "PGRES_PIPELINE_SYNC") == 0, "sync: %s", w);
+	/* and one that succeeds: the new text, before and after the Sync */
+	CHECK(PQsendPrepare(c, "b", "select 3", 0, NULL), "re-prepare");
+	CHECK(PQsendQueryPrepared(c, "b", 0, NULL, NULL, NULL, 0), "exec b");
+	CHECK(PQpipelineSync(c), "sync");
+	CHECK(PQsendQueryPrepared(c, "b", 0, NULL, NULL, NULL, 0), "exec b after the Sync");
+	CHECK(PQpipelineSync(c), "sync");
+	CHECK(command_is(c, "PGRES_COMMAND_OK"), "the re-prepare");
+	CHECK(command_is(c, "value 3"), "the new text");
+	CHECK(strcmp(next_word(c, w, sizeof(w)), "PGRES_PIPELINE_SYNC") == 0, "sync: %s", w);
+	CHECK(command_is(c, "value 3"), "the new text after the Sync");
+	CHECK(strcmp(next_word(c, w, sizeof(w)), "PGRES_PIPELINE_SYNC") == 0, "sync: %s", w);
+	CHECK(PQexitPipelineMode(c), "exit");
+	CHECK(pqt_value_of(PQexecPrepared(c, "b", 0, NULL, NULL, NULL, 0), "3"), "out of the pipeline");
+	PQfinish(c);
+	return 0;
+}
+
 const struct pqt_case *const cases_edges_list[] = {
+	&pipeline_failed_reprepare_keeps_name_case,
 	&sync_after_unread_results_case, &isbusy_then_next_command_case,
 	&lost_statement_recovers_case, &pipeline_deallocate_then_prepare_case,
 	&given_up_name_stays_gone_case, NULL,
