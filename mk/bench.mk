@@ -11,7 +11,15 @@ BENCH_DEPS   := bench/bench_util.h mk/bench.mk
 BENCH_STUB_LINK = -L$(BENCH_B) -lpq -Wl,-rpath,'$$ORIGIN'
 BENCH_BINS   := $(BENCH_B)/libpq.so.5 $(BENCH_B)/percall $(BENCH_B)/scale $(BENCH_B)/reprepare
 
-.PHONY: bench bench-bins bench-tls-ie
+.PHONY: bench bench-bins bench-tls-ie bench-probe
+
+# auto mode's connect-time probe, measured (bench/probe_cost.sh)
+$(BENCH_B)/conncost: bench/conncost.c mk/bench.mk
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)$(CC) $(BENCH_CFLAGS) -o $@ $< $(PG_LIBS)
+
+bench-probe: all $(BENCH_B)/conncost
+	@bench/probe_cost.sh $(PROBE_N)
 
 $(BENCH_B)/libpq.so.5: tests/fake/fake_libpq.c tests/fake/fake.h mk/bench.mk
 	@mkdir -p $(@D)
