@@ -48,6 +48,8 @@ struct conn_state {
 	PGresult *bundle_error; /* the error of a hidden command, owed to the app's one */
 	char *err_msg; /* PQerrorMessage's text that libpq dropped in the shim's pipeline */
 	bool ctx_hidden; /* a DO block of ops/missing.h in flight: the app's setting is ctx_saved */
+	bool row_mode_left; /* single-row or chunked mode was set on a command of the app's; libpq
+			       resets it only when it starts another command (ops/prepare.c) */
 	PGContextVisibility ctx_saved;
 };
 

@@ -68,13 +68,20 @@ static int row_mode(PGconn *conn, int mode)
 	return exec_row_mode(op, mode) > 0 ? 1 : -1;
 }
 
-/* libpq said no: nothing to ask again. */
+/*
+ * libpq said no: nothing to ask again. libpq said yes to a command of the
+ * app's own: libpq keeps the mode until it starts its next command, so a
+ * re-prepare the shim would answer without libpq must not come next
+ * (conn.h: row_mode_left).
+ */
 static int refused(PGconn *conn, int ok)
 {
 	struct conn_state *cs;
 
 	if (!ok && (cs = pumped(conn)) && cs->q.tail && cs->q.tail->kind == OP_EXEC)
 		cs->q.tail->x.row_mode = 0;
+	if (ok && !guard_active() && conn && (cs = registry_find(conn)))
+		cs->row_mode_left = true;
 	return ok;
 }
 

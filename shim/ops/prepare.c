@@ -69,6 +69,21 @@ PGresult *prepare_sync(struct conn_state *cs, const char *name, const char *quer
 	case PREP_PASS:
 		return CALL_REAL(real.PQprepare(conn, name, query, nparams, types));
 	case PREP_DUP:
+		if (can_answer_locally(conn) && cs->row_mode_left) {
+			/* libpq must start a command to leave the last one's row mode: a Describe
+			   of the statement stands in, as for PQsendPrepare */
+			cs->row_mode_left = false;
+			r = CALL_REAL(real.PQdescribePrepared(conn, prep_wire_name(&plan, name)));
+			if (result_has_sqlstate(r, SQLSTATE_UNDEFINED_PSTATEMENT)) {
+				/* the server lost it behind our back: prepare it for real */
+				result_clear(r);
+				stmt_table_remove(&cs->stmts, name);
+				return prepare_sync(cs, name, query, nparams, types);
+			}
+			if (real.PQresultStatus(r) != PGRES_COMMAND_OK)
+				return r;
+			result_clear(r);
+		}
 		if (can_answer_locally(conn) && (r = result_make_ok(conn)))
 			return r;
 		/* the server answers what it would have (25P02 in an aborted block) */

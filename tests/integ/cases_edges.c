@@ -204,7 +204,47 @@ static int pipeline_failed_reprepare_keeps_name(void)
 	return 0;
 }
 
+/*
+ * libpq keeps single-row mode until it starts its next command; a re-prepare
+ * the shim answered without libpq left it set, and the first command of a
+ * pipeline after it came back as PGRES_SINGLE_TUPLE (contract scenario R).
+ */
+PQT_CASE(single_row_then_local_reprepare, true,
+	 "single-row mode, then an identical re-prepare, then a pipeline: the pipeline's result is not single-row");
+static int single_row_then_local_reprepare(void)
+{
+	PGconn *c = pqt_connect(false);
+	PGresult *r;
+	int n = 0;
+
+	CHECK(c, "connect");
+	CHECK(pqt_ok(PQprepare(c, "r", "select 1", 0, NULL)), "prepare r");
+	CHECK(PQsendQueryPrepared(c, "r", 0, NULL, NULL, NULL, 0), "send exec r");
+	CHECK(PQsetSingleRowMode(c), "single-row mode");
+	while ((r = PQgetResult(c))) {
+		CHECK(n != 0 || PQresultStatus(r) == PGRES_SINGLE_TUPLE, "first a single row");
+		PQclear(r);
+		n++;
+	}
+	CHECK(pqt_ok(PQprepare(c, "r", "select 1", 0, NULL)), "identical re-prepare");
+	CHECK(PQenterPipelineMode(c), "enter");
+	CHECK(PQsendQueryPrepared(c, "r", 0, NULL, NULL, NULL, 0), "exec r in a pipeline");
+	CHECK(PQpipelineSync(c), "sync");
+	r = PQgetResult(c);
+	CHECK(PQresultStatus(r) == PGRES_TUPLES_OK, "all rows at once, as asked: %s",
+	      PQresStatus(PQresultStatus(r)));
+	PQclear(r);
+	CHECK(PQgetResult(c) == NULL, "then NULL");
+	r = PQgetResult(c);
+	CHECK(PQresultStatus(r) == PGRES_PIPELINE_SYNC, "the sync");
+	PQclear(r);
+	CHECK(PQexitPipelineMode(c), "exit");
+	PQfinish(c);
+	return 0;
+}
+
 const struct pqt_case *const cases_edges_list[] = {
+	&single_row_then_local_reprepare_case,
 	&pipeline_failed_reprepare_keeps_name_case,
 	&sync_after_unread_results_case, &isbusy_then_next_command_case,
 	&lost_statement_recovers_case, &pipeline_deallocate_then_prepare_case,
