@@ -204,6 +204,11 @@ int prepare_async(struct conn_state *cs, const char *name, const char *query, in
 	if (action == PREP_PASS)
 		return track_pass(cs, pipeline,
 				  CALL_REAL(real.PQsendPrepare(conn, name, query, nparams, types)));
+	if (action == PREP_DUP && !pipeline && real.PQtransactionStatus(conn) == PQTRANS_INERROR)
+		/* an aborted block refuses any Parse (25P02), where a Describe of a statement
+		   without rows would succeed: the server answers the Parse itself */
+		return CALL_REAL(real.PQsendPrepare(conn, prep_wire_name(&plan, name), query, nparams,
+						    types));
 	op = op_new(action == PREP_DUP ? OP_STANDIN : OP_PREPARE);
 	if (!op || !op_set_statement(op, query, nparams, types)) {
 		op_free(op, result_clear);

@@ -310,7 +310,45 @@ static int pooled_block_refusals(void)
 }
 
 
+/*
+ * An identical re-prepare in an aborted block: PostgreSQL refuses any Parse
+ * there (25P02). The asynchronous path stood in with a Describe, which the
+ * server allows for a statement without rows, and said COMMAND_OK
+ * (contract scenario S); the blocking path already gave 25P02.
+ */
+PQT_CASE(aborted_block_identical_reprepare, true,
+	 "an identical re-prepare (blocking and async) in an aborted block gets the server's 25P02");
+static int aborted_block_identical_reprepare(void)
+{
+	PGconn *c = pqt_connect(false);
+	PGresult *r;
+
+	CHECK(c, "connect");
+	CHECK(pqt_exec_ok(c, "CREATE TEMP TABLE pqt_sink (x int)"), "a table");
+	CHECK(pqt_ok(PQprepare(c, "i", "insert into pqt_sink values ($1::int)", 0, NULL)), "prepare i");
+	CHECK(pqt_ok(PQprepare(c, "i", "insert into pqt_sink values ($1::int)", 0, NULL)),
+	      "identical re-prepare: answered (42P05 without the shim)");
+	CHECK(pqt_exec_ok(c, "BEGIN"), "begin");
+	r = PQexec(c, "select 1/0");
+	PQclear(r);
+	r = PQprepare(c, "i", "insert into pqt_sink values ($1::int)", 0, NULL);
+	CHECK(strcmp(pqt_sqlstate(r), "25P02") == 0, "blocking: 25P02, got '%s'", pqt_sqlstate(r));
+	PQclear(r);
+	CHECK(PQsendPrepare(c, "i", "insert into pqt_sink values ($1::int)", 0, NULL), "send");
+	r = PQgetResult(c);
+	CHECK(strcmp(pqt_sqlstate(r), "25P02") == 0, "async: 25P02, got %s '%s'",
+	      PQresStatus(PQresultStatus(r)), pqt_sqlstate(r));
+	PQclear(r);
+	CHECK(pqt_async_end(c), "then NULL");
+	CHECK(pqt_exec_ok(c, "ROLLBACK"), "rollback");
+	CHECK(pqt_ok(PQexecPrepared(c, "i", 1, (const char *const[]){ "1" }, NULL, NULL, 0)),
+	      "i still runs");
+	PQfinish(c);
+	return 0;
+}
+
 const struct pqt_case *const cases_blocks_list[] = {
+	&aborted_block_identical_reprepare_case,
 	&pooled_block_sequences_case,
 	&pooled_block_set_transaction_case,
 	&pooled_block_made_by_others_case,
