@@ -30,6 +30,7 @@ struct sql_fx {
 	bool hide;       /* a statement the shim added: its result is not the app's */
 	bool no_effect;  /* a statement the shim added only for its result's shape */
 	bool known;      /* FX_DEALLOCATE: key is an app name in the table */
+	bool virtual_record; /* FX_PREPARE: recorded only; nothing is under the name on the server */
 	char key[SERVER_NAME_BUF];
 	char server[SERVER_NAME_BUF];
 	char *body;      /* FX_PREPARE: text after the name, owned */

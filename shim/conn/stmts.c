@@ -30,8 +30,8 @@ void stmts_apply_fx(struct conn_state *cs, const struct sql_fx *fx)
 		return;
 	switch (fx->kind) {
 	case FX_PREPARE:
-		if (!stmt_table_put(&cs->stmts, fx->key, fx->server, STMT_SQL, fx->body,
-				    fx->body_len, 0, NULL))
+		if (!stmt_table_put(&cs->stmts, fx->key, fx->virtual_record ? NULL : fx->server,
+				    STMT_SQL, fx->body, fx->body_len, 0, NULL))
 			not_recorded(cs, fx->key);
 		break;
 	case FX_DEALLOCATE:

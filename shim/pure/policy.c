@@ -197,6 +197,19 @@ bool policy_unnamed_text(const struct stmt_table *t, const char *name,
 	out->query = stmt_query(s);
 	out->nparams = stmt_nparams(s);
 	out->types = stmt_types(s);
+	if (stmt_origin(s) == STMT_SQL) {
+		/* a SQL PREPARE's body, " AS <query>" (those with a type list are not recorded so) */
+		const char *q = out->query;
+
+		while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
+			q++;
+		if (strncasecmp(q, "as", 2) != 0 || !(q[2] == ' ' || q[2] == '\t' || q[2] == '\n' ||
+						       q[2] == '\r'))
+			return false;
+		out->query = q + 3;
+		out->nparams = 0;
+		out->types = NULL;
+	}
 	return true;
 }
 

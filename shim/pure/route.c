@@ -74,7 +74,10 @@ void route_exec(const struct route_facts *f, struct stmt_table *t, struct conten
 	if (f->mode == MODE_POOLED && name) {
 		block_observe(b, f->txn == ROUTE_TXN_BLOCK);
 		s = stmt_table_find(t, name);
-		if (s && !stmt_server_name(s) && (kind = pooled(f, ct, b, s, out)) >= 0) {
+		/* by content name: what was prepared through the protocol (a SQL PREPARE's
+		   recorded body runs through the unnamed statement, below) */
+		if (s && !stmt_server_name(s) && stmt_origin(s) == STMT_PROTOCOL &&
+		    (kind = pooled(f, ct, b, s, out)) >= 0) {
 			out->kind = (enum route_kind)kind;
 			out->stmt = s;
 			policy_unnamed_text(t, name, NULL, &out->text);

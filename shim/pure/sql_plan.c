@@ -82,6 +82,8 @@ struct edits {
 	int n_owned;
 	char *owned[SQL_MAX_FX]; /* longer edit texts (malloc'd), freed once applied */
 	bool std_strings;
+	int n_stmts;  /* the text's, as sqlscan counts them */
+	int clean;    /* ends_cleanly's look at the whole text: -1 not yet, 0, 1 */
 };
 
 static void edits_release(struct edits *ed)
@@ -111,15 +113,29 @@ static bool edit_name(struct edits *ed, const struct sql_ref *r, const char *pre
 	return true;
 }
 
-/* What follows r's statement is outside any quote or comment of it (it is not unterminated). */
-static bool ends_cleanly(const struct edits *ed, const struct sql_ref *r)
+/*
+ * What follows r's statement is outside any quote or comment of it, and the
+ * whole text ends outside any (an unterminated one makes the server reject
+ * the whole text, nothing runs, and its message quotes the text: left as
+ * written). Checked once per text (ed->clean).
+ */
+static bool ends_cleanly(struct edits *ed, const struct sql_ref *r)
 {
 	static __thread struct sql_scan sc;
 	size_t n = r->stmt_end - r->stmt_off;
-	char *buf = shim_malloc(n + 4);
+	char *buf;
 	bool ok;
 
-	if (!buf)
+	if (ed->clean < 0) {
+		if (!(buf = shim_malloc(ed->len + 5)))
+			return false;
+		memcpy(buf, ed->sql, ed->len);
+		memcpy(buf + ed->len, "\n; x", 5);
+		sqlscan(buf, ed->len + 4, ed->std_strings, &sc);
+		ed->clean = sc.n_stmts == ed->n_stmts + 1;
+		free(buf);
+	}
+	if (!ed->clean || !(buf = shim_malloc(n + 4)))
 		return false;
 	memcpy(buf, ed->sql + r->stmt_off, n);
 	memcpy(buf + n, "; x", 4);
@@ -218,7 +234,7 @@ static bool plan_prepare(const struct stmt_table *t, struct overlay *o, const ch
 
 	if (v.found && v.s && v.server) /* a virtual entry (unnamed mode) is nothing to reuse */
 		same = stmt_same(v.s, STMT_SQL, body, r->body_len, 0, NULL);
-	else if (v.found && v.fx)
+	else if (v.found && v.fx && !v.fx->virtual_record)
 		same = v.fx->body_len == r->body_len && memcmp(v.fx->body, body, r->body_len) == 0;
 
 	if (v.found && same && simple) {
@@ -361,25 +377,24 @@ static bool plan_ref(const struct stmt_table *t, struct overlay *o, const char *
  * throwaway name stays on that server session (no one else ever uses it).
  * *as_written: it does not apply, the EXECUTE goes as the app wrote it.
  */
-static bool plan_unnamed_execute(const struct stmt_table *t, const struct stmt *s,
-				 const struct sql_ref *r, bool simple, struct sql_plan *p,
-				 struct edits *ed, bool *as_written)
+static bool plan_unnamed_execute(const struct stmt_table *t, const char *as, const char *q,
+				 bool typed, const struct sql_ref *r, bool simple,
+				 struct sql_plan *p, struct edits *ed, bool *as_written)
 {
 	char tmp[SERVER_NAME_BUF], *head;
-	const char *q = stmt_query(s);
 	struct sql_fx *fx;
 	size_t n;
 
-	*as_written = !simple || stmt_types(s) || r->stmt_end <= r->stmt_off || !ends_cleanly(ed, r);
+	*as_written = !simple || typed || r->stmt_end <= r->stmt_off || !ends_cleanly(ed, r);
 	if (*as_written)
 		return true;
 	if (ed->n + 3 > SQL_MAX_FX || p->n_fx + 2 > SQL_MAX_FX || ed->n_owned >= SQL_MAX_FX ||
 	    !policy_new_name(t, tmp))
 		return false;
-	n = strlen(q) + strlen(tmp) + 32;
+	n = strlen(as) + strlen(q) + strlen(tmp) + 32;
 	if (!(head = shim_malloc(n)))
 		return false;
-	snprintf(head, n, "PREPARE %s AS %s\n; ", tmp, q);
+	snprintf(head, n, "PREPARE %s%s%s\n; ", tmp, as, q);
 	ed->owned[ed->n_owned++] = head;
 	ed->e[ed->n].off = r->stmt_off;
 	ed->e[ed->n].len = 0;
@@ -401,13 +416,63 @@ static bool plan_unnamed_execute(const struct stmt_table *t, const struct stmt *
 	return true;
 }
 
+/* A PREPARE's body that is " AS <statement>", without a parameter type list. */
+static bool is_as_body(const char *b, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'))
+		i++;
+	return i + 3 <= len && (b[i] == 'a' || b[i] == 'A') && (b[i + 1] == 's' || b[i + 1] == 'S') &&
+	       (b[i + 2] == ' ' || b[i + 2] == '\t' || b[i + 2] == '\n' || b[i + 2] == '\r');
+}
+
 /*
- * Unnamed and pooled mode: the names the app made through the protocol are
- * recorded only (virtual); a DEALLOCATE of one never reaches the server. The
- * app's own SQL PREPARE, EXECUTE and DEALLOCATE of SQL names are planned as in
- * dedupe mode (an identical re-PREPARE in place, a conflicting or colliding
- * one renamed, every later EXECUTE mapped), so they never fail with 42P05;
- * they still reach the server under those names (issue 15 keeps them off it).
+ * Unnamed and pooled mode: the app's own SQL PREPARE is checked by the
+ * server under a throwaway name and recorded, never left under the app's
+ * name: "PREPARE tmp AS <statement>; DEALLOCATE tmp", the DEALLOCATE hidden.
+ * The app gets the PREPARE's own result (or its error, at the same moment);
+ * EXECUTE and DEALLOCATE of the name then work as for a protocol prepare.
+ */
+static bool plan_unnamed_sql_prepare(const struct stmt_table *t, struct overlay *o,
+				     const char *sql, const struct sql_ref *r, struct sql_plan *p,
+				     struct edits *ed)
+{
+	char tmp[SERVER_NAME_BUF];
+	struct sql_fx *fx;
+
+	if (ed->n + 2 > SQL_MAX_FX || p->n_fx + 2 > SQL_MAX_FX || !policy_new_name(t, tmp) ||
+	    !edit_name(ed, r, "", tmp))
+		return false;
+	snprintf(ed->text[ed->n], sizeof(ed->text[0]), "; DEALLOCATE %s", tmp);
+	ed->e[ed->n].off = r->stmt_end;
+	ed->e[ed->n].len = 0;
+	ed->e[ed->n].text = ed->text[ed->n];
+	ed->n++;
+	if (!(fx = fx_add(p, FX_PREPARE, r->name, NULL)))
+		return false;
+	fx->virtual_record = true;
+	fx->body = shim_malloc(r->body_len + 1);
+	if (!fx->body)
+		return false;
+	memcpy(fx->body, sql + r->body_off, r->body_len);
+	fx->body[r->body_len] = '\0';
+	fx->body_len = r->body_len;
+	overlay_set(o, fx->key, "", fx); /* "": recorded, nothing on the server */
+	if (!(fx = fx_add(p, FX_DEALLOCATE, NULL, NULL)))
+		return false;
+	fx->hide = fx->no_effect = true;
+	return true;
+}
+
+/*
+ * Unnamed and pooled mode: the names the app makes, through the protocol or
+ * with a SQL PREPARE (simple protocol, no type list), are recorded only; an
+ * EXECUTE runs the text under a throwaway name, a DEALLOCATE never reaches
+ * the server, and a name the app does not hold gets the server's 26000.
+ * What cannot be recorded so (a SQL PREPARE with a type list, or in the
+ * extended protocol) is planned as in dedupe mode: on the server under its
+ * name, renamed on a collision, so it never fails with 42P05.
  */
 static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o, const char *sql,
 			     const struct sql_ref *r, bool simple, bool idle, int n_stmts,
@@ -424,16 +489,23 @@ static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o, cons
 	default:
 		break;
 	}
+	if (r->kind == SQL_PREPARE && simple && is_as_body(sql + r->body_off, r->body_len) &&
+	    r->stmt_end > r->stmt_off && ends_cleanly(ed, r))
+		return plan_unnamed_sql_prepare(t, o, sql, r, p, ed);
 	v = look(t, o, r->name);
-	if (v.found && v.s && !v.server) { /* recorded through the protocol, not in this text */
+	/* recorded only (a protocol prepare, or a SQL PREPARE of these modes) */
+	if (v.found && ((v.s && !v.server) || (v.fx && v.fx->virtual_record))) {
 		if (r->kind == SQL_DEALLOCATE) {
 			overlay_set(o, r->name, NULL, NULL); /* gone for the rest of the text */
 			return plan_unnamed_deallocate(t, r, simple, n_stmts, p, ed);
 		}
 		if (r->kind == SQL_EXECUTE) {
-			bool as_written;
+			bool as_written, sql_body = v.fx || stmt_origin(v.s) == STMT_SQL;
+			const char *text = v.fx ? v.fx->body : stmt_query(v.s);
 
-			return plan_unnamed_execute(t, v.s, r, simple, p, ed, &as_written);
+			return plan_unnamed_execute(t, sql_body ? "" : " AS ", text,
+						    !v.fx && stmt_types(v.s), r, simple, p, ed,
+						    &as_written);
 		}
 	}
 	/* a name the app does not hold must not reach anyone's statement: the server's 26000 */
@@ -489,6 +561,8 @@ bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, bool trackin
 	ed.n = 0;
 	ed.n_owned = 0;
 	ed.std_strings = std_strings;
+	ed.n_stmts = scan.n_stmts;
+	ed.clean = -1;
 	ed.sql = sql;
 	ed.len = len;
 	if (scan.overflow)

@@ -16,8 +16,10 @@
  *   may be inserted at a reference's statement start, and (3) an EXECUTE's or
  *   DEALLOCATE's whole statement may become the DO block that raises the
  *   server's 26000 for its name (names_raise_missing), and (4) an EXECUTE of
- *   a name unnamed mode recorded may get "PREPARE <gen> AS <its text>\n; "
- *   in front and "; DEALLOCATE <gen>" behind. So every string,
+ *   a name unnamed mode recorded may get "PREPARE <gen><its body>\n; "
+ *   in front and "; DEALLOCATE <gen>" behind, and a SQL PREPARE there may
+ *   get "; DEALLOCATE <gen>" behind (its name then being <gen>). So every
+ *   string,
  *   quoted identifier, comment and dollar quote of the input comes out
  *   verbatim, in order;
  * - the number of inserted statements equals the hidden effects, and
@@ -141,13 +143,22 @@ static size_t insertion_at(const struct match *m, size_t op)
 		q = plain_at(m, op + 8, name, sizeof(name));
 		if (q && starts(m, op + 8 + q, " AS SELECT; "))
 			return 8 + q + 12;
-		/* unnamed mode's EXECUTE of a recorded name: its text under a throwaway name */
+		/* unnamed mode's EXECUTE of a recorded name: its text under a throwaway name
+		   (a recorded SQL body as it is, or one PREPAREd earlier in the input) */
 		for (size_t b = 0; q && b < sizeof(bodies) / sizeof(bodies[0]); b++) {
 			size_t at = op + 8 + q, bl = strlen(bodies[b]);
 
-			if (starts(m, at, " AS ") && starts(m, at + 4, bodies[b]) &&
-			    starts(m, at + 4 + bl, "\n; "))
-				return 8 + q + 4 + bl + 3;
+			if (starts(m, at, bodies[b]) && starts(m, at + bl, "\n; "))
+				return 8 + q + bl + 3;
+		}
+		for (int i = 0; q && i < m->scan->n_refs; i++) {
+			const struct sql_ref *p = &m->scan->refs[i];
+			size_t at = op + 8 + q;
+
+			if (p->kind == SQL_PREPARE && m->out_len - at >= p->body_len + 3 &&
+			    memcmp(m->out + at, m->in + p->body_off, p->body_len) == 0 &&
+			    starts(m, at + p->body_len, "\n; "))
+				return 8 + q + p->body_len + 3;
 		}
 	}
 	/* ... and its DEALLOCATE, at the statement's end */
@@ -314,7 +325,8 @@ static void run(const char *sql, enum shim_mode mode, bool std, bool simple, boo
 			const struct sql_ref *ref = &in_scan.refs[i];
 
 			ev[n_ev++] = (struct ev){ ref->stmt_off, 0, EV_INS, NULL };
-			if (ref->kind == SQL_EXECUTE && ref->stmt_end > ref->stmt_off)
+			if ((ref->kind == SQL_EXECUTE || ref->kind == SQL_PREPARE) &&
+			    ref->stmt_end > ref->stmt_off)
 				ev[n_ev++] = (struct ev){ ref->stmt_end, 0, EV_INS, NULL };
 			if (ref->name_len)
 				ev[n_ev++] = (struct ev){ ref->name_off, ref->name_len, EV_REP, NULL };

@@ -58,11 +58,10 @@ one() {
 #     every earlier command succeeds, and the SQL planner does not see the
 #     protocol commands in flight (issue 14, item 5: scenarios A-H of
 #     ../shared/repro/contract-repro.c).
-#   unnamed, pooled directly: SQL inside pipelines (the same planner gap).
-#   behind the pooler (auto means pooled there): SQL PREPARE, whose names
-#     still reach the server in these modes (issue 15), so another client's
-#     statement of the same name can answer an EXECUTE.
-gaps_direct=pipeline gaps_records=pipeline-sql gaps_pooler=sql
+#   unnamed, pooled, directly and behind the pooler (auto means pooled
+#     there): SQL inside pipelines (extended-protocol SQL PREPARE is still
+#     planned as in dedupe mode, on the server; and the same planner gap).
+gaps_direct=pipeline gaps_records=pipeline-sql gaps_pooler=pipeline-sql
 if [[ ${MODEL_FULL:-0} == 1 ]]; then gaps_direct= gaps_records= gaps_pooler=; fi
 one validate agree "$PQT_PG_DSN" "" "" "" --validate
 PQM_ALL=1 one noshim disagree "$PQT_PG_DSN" "" "" ""
