@@ -34,7 +34,7 @@ for c in "${combos[@]}"; do
 	out=$(env PQT_PG_BIN="$pgbin" PQT_PGBOUNCER="$bouncer" PQT_PGB_MPS="$mps" \
 		LD_LIBRARY_PATH="$cache/$libpq/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" PATH="$path" \
 		PQT_MATRIX="$n" PQT_MATRIX_LIBPQ="$cache/$libpq" PQT_LOG_DIR="$root/build/test-logs/matrix-$n" \
-		"$root/scripts/run-tests.sh" "${suites[@]}" 2>&1 | tee /dev/stderr | tail -n 1)
+		"$root/scripts/run-tests.sh" "${suites[@]}" 2>&1 | tee -a /dev/stderr | tail -n 1) # -a: a log file on stderr is appended to, not truncated
 	read -r p _ f _ <<<"$out"
 	total_pass=$((total_pass + ${p:-0}))
 	total_fail=$((total_fail + ${f:-1}))
