@@ -108,10 +108,11 @@ bool policy_unnamed_text(const struct stmt_table *t, const char *name,
  * no SQL text of the session that may have made names the shim does not
  * follow (stmt_table.sql_names). The unnamed statement "" is never missing:
  * it goes as it is; nor is a name that is not UTF-8 (the server rejects it,
- * 22021, before looking for a statement, as for a prepare of it). In every
- * mode, a name the app deallocated while the shim ran it under another name
- * (stale: the server may still hold an old statement under the app's name)
- * is missing too, so its 26000 names the app's name.
+ * 22021, before looking for a statement, as for a prepare of it). A name
+ * the app deallocated while the shim ran it under another name (stale: the
+ * server may still hold an old statement under it) is answered the same way
+ * in every mode, from policy_map_name's NAMES_GONE (route_exec, track_missing),
+ * so the lookup costs nothing more on the hot path.
  */
 /*
  * The name to send for one the shim does not know: as the app wrote it (the

@@ -81,8 +81,11 @@ bool track_missing(struct conn_state *cs, const char *name)
 {
 	struct prep_inflight in;
 
-	return policy_missing(&cs->stmts, cs->mode, cs->tracking, name,
-			      track_inflight(cs, name, &in));
+	const struct prep_inflight *inflight = track_inflight(cs, name, &in);
+
+	/* ... or deallocated while renamed (policy.h): not a hot path, one more look-up */
+	return policy_missing(&cs->stmts, cs->mode, cs->tracking, name, inflight) ||
+	       (cs->mode != MODE_OFF && name && !inflight && stmt_table_is_stale(&cs->stmts, name));
 }
 
 bool track_unnamed_text(struct conn_state *cs, const char *name, struct prep_inflight *out)

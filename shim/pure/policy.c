@@ -170,12 +170,8 @@ const char *policy_unknown_name(const char *name, char buf[SERVER_NAME_BUF])
 bool policy_missing(const struct stmt_table *t, enum shim_mode mode, bool tracking,
 		    const char *name, const struct prep_inflight *inflight)
 {
-	if (!name || !name[0] || inflight || stmt_table_find(t, name))
-		return false;
-	/* deallocated while renamed: the server may hold an old statement under it */
-	if (mode != MODE_OFF && stmt_table_is_stale(t, name))
-		return true;
-	return (mode_records_text(mode) || tracking) && !t->sql_names && name_is_utf8(name);
+	return (mode_records_text(mode) || tracking) && name && name[0] && !inflight &&
+	       !t->sql_names && name_is_utf8(name) && !stmt_table_find(t, name);
 }
 
 bool policy_unnamed_text(const struct stmt_table *t, const char *name,

@@ -94,6 +94,11 @@ void route_exec(const struct route_facts *f, struct stmt_table *t, struct conten
 		return;
 	}
 	out->server = policy_map_name(t, f->mode, name, f->inflight, out->buf, &out->sql, &s);
+	if (out->server && out->server != name && strcmp(out->server, NAMES_GONE) == 0) {
+		/* deallocated while renamed: the server's 26000, naming the app's name */
+		out->kind = ROUTE_MISSING;
+		return;
+	}
 	if (out->sql.text) {
 		out->kind = ROUTE_AS_SQL;
 		return;

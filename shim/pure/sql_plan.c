@@ -113,6 +113,28 @@ static bool edit_name(struct edits *ed, const struct sql_ref *r, const char *pre
 	return true;
 }
 
+/* Inserts text (owned by the caller until applied) at off; false when the edits are full. */
+static bool edit_insert(struct edits *ed, size_t off, const char *text)
+{
+	if (ed->n >= SQL_MAX_FX)
+		return false;
+	ed->e[ed->n].off = off;
+	ed->e[ed->n].len = 0;
+	ed->e[ed->n].text = text;
+	ed->n++;
+	return true;
+}
+
+/* "; DEALLOCATE <tmp>" inserted at the end of r's statement. */
+static bool edit_deallocate_after(struct edits *ed, const struct sql_ref *r, const char *tmp)
+{
+	if (ed->n >= SQL_MAX_FX)
+		return false;
+	snprintf(ed->text[ed->n], sizeof(ed->text[0]), "; DEALLOCATE %s", tmp);
+	return edit_insert(ed, r->stmt_end, ed->text[ed->n]);
+}
+
+
 /*
  * What follows r's statement is outside any quote or comment of it, and the
  * whole text ends outside any (an unterminated one makes the server reject
@@ -208,6 +230,16 @@ static struct sql_fx *fx_add(struct sql_plan *p, enum sql_fx_kind kind, const ch
 	return fx;
 }
 
+/* An effect of a statement the shim added: its result is hidden and changes nothing. */
+static bool fx_hidden(struct sql_plan *p, enum sql_fx_kind kind)
+{
+	struct sql_fx *fx = fx_add(p, kind, NULL, NULL);
+
+	if (fx)
+		fx->hide = fx->no_effect = true;
+	return fx != NULL;
+}
+
 /*
  * The app has given `name` up, but the server still holds a statement of
  * that name that the shim renamed away from: the app must not reach it.
@@ -297,20 +329,11 @@ static bool plan_unnamed_deallocate(const struct stmt_table *t, const struct sql
 		p->bundle = true;
 		snprintf(p->bundle_hidden, sizeof(p->bundle_hidden), "PREPARE %s AS SELECT", tmp);
 	} else {
-		char *out = ed->text[ed->n];
-
 		if (ed->n >= SQL_MAX_FX)
 			return false;
-		snprintf(out, sizeof(ed->text[0]), "PREPARE %s AS SELECT; ", tmp);
-		ed->e[ed->n].off = r->stmt_off;
-		ed->e[ed->n].len = 0;
-		ed->e[ed->n].text = out;
-		ed->n++;
-		fx = fx_add(p, FX_PREPARE, NULL, NULL);
-		if (!fx)
+		snprintf(ed->text[ed->n], sizeof(ed->text[0]), "PREPARE %s AS SELECT; ", tmp);
+		if (!edit_insert(ed, r->stmt_off, ed->text[ed->n]) || !fx_hidden(p, FX_PREPARE))
 			return false;
-		fx->hide = true;
-		fx->no_effect = true;
 	}
 	fx = fx_add(p, FX_DEALLOCATE, r->name, NULL);
 	if (!fx)
@@ -382,7 +405,6 @@ static bool plan_unnamed_execute(const struct stmt_table *t, const char *as, con
 				 struct sql_plan *p, struct edits *ed, bool *as_written)
 {
 	char tmp[SERVER_NAME_BUF], *head;
-	struct sql_fx *fx;
 	size_t n;
 
 	*as_written = !simple || typed || r->stmt_end <= r->stmt_off || !ends_cleanly(ed, r);
@@ -396,24 +418,9 @@ static bool plan_unnamed_execute(const struct stmt_table *t, const char *as, con
 		return false;
 	snprintf(head, n, "PREPARE %s%s%s\n; ", tmp, as, q);
 	ed->owned[ed->n_owned++] = head;
-	ed->e[ed->n].off = r->stmt_off;
-	ed->e[ed->n].len = 0;
-	ed->e[ed->n].text = head;
-	ed->n++;
-	if (!edit_name(ed, r, "", tmp))
-		return false;
-	snprintf(ed->text[ed->n], sizeof(ed->text[0]), "; DEALLOCATE %s", tmp);
-	ed->e[ed->n].off = r->stmt_end;
-	ed->e[ed->n].len = 0;
-	ed->e[ed->n].text = ed->text[ed->n];
-	ed->n++;
-	if (!(fx = fx_add(p, FX_PREPARE, NULL, NULL)))
-		return false;
-	fx->hide = fx->no_effect = true;
-	if (!(fx = fx_add(p, FX_DEALLOCATE, NULL, NULL)))
-		return false;
-	fx->hide = fx->no_effect = true;
-	return true;
+	return edit_insert(ed, r->stmt_off, head) && edit_name(ed, r, "", tmp) &&
+	       edit_deallocate_after(ed, r, tmp) && fx_hidden(p, FX_PREPARE) &&
+	       fx_hidden(p, FX_DEALLOCATE);
 }
 
 /* A PREPARE's body that is " AS <statement>", without a parameter type list. */
@@ -442,13 +449,8 @@ static bool plan_unnamed_sql_prepare(const struct stmt_table *t, struct overlay 
 	struct sql_fx *fx;
 
 	if (ed->n + 2 > SQL_MAX_FX || p->n_fx + 2 > SQL_MAX_FX || !policy_new_name(t, tmp) ||
-	    !edit_name(ed, r, "", tmp))
+	    !edit_name(ed, r, "", tmp) || !edit_deallocate_after(ed, r, tmp))
 		return false;
-	snprintf(ed->text[ed->n], sizeof(ed->text[0]), "; DEALLOCATE %s", tmp);
-	ed->e[ed->n].off = r->stmt_end;
-	ed->e[ed->n].len = 0;
-	ed->e[ed->n].text = ed->text[ed->n];
-	ed->n++;
 	if (!(fx = fx_add(p, FX_PREPARE, r->name, NULL)))
 		return false;
 	fx->virtual_record = true;
@@ -459,10 +461,7 @@ static bool plan_unnamed_sql_prepare(const struct stmt_table *t, struct overlay 
 	fx->body[r->body_len] = '\0';
 	fx->body_len = r->body_len;
 	overlay_set(o, fx->key, "", fx); /* "": recorded, nothing on the server */
-	if (!(fx = fx_add(p, FX_DEALLOCATE, NULL, NULL)))
-		return false;
-	fx->hide = fx->no_effect = true;
-	return true;
+	return fx_hidden(p, FX_DEALLOCATE);
 }
 
 /*
