@@ -258,8 +258,10 @@ static void quoted_region(const uint8_t *d, size_t n)
 					     "[%zu,%zu) opened by '%s' (std_strings %d): %.*s",
 					     r, (int)ref->kind, ref->stmt_off, payload_off, payload_end,
 					     kind == 5 ? "$tag$" : open_kinds[kind], !s, (int)len, exact);
-				/* a "quoted identifier" may be a name, but only as a whole token */
-				if (kind == 2 && ns + 1 == payload_off && ne == payload_end + 1)
+				/* a "quoted identifier" may be a name, but only as a whole token;
+				 * a suffix starting with '"' doubles the closer, and the token
+				 * (legitimately) goes on past it */
+				if (kind == 2 && ns + 1 == payload_off && ne >= payload_end + 1)
 					continue;
 				if (ref->name_len && ns < payload_end && ne > payload_off)
 					FAIL("ref %d name '%s' at %zu inside quoted region [%zu,%zu) "
