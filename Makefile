@@ -18,7 +18,10 @@ CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
             -Wundef -Wpointer-arith -Werror
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ishim $(PG_CFLAGS)
+VERSION  := $(shell cat VERSION)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ishim $(PG_CFLAGS) \
+             -DPQSHIM_VERSION='"$(VERSION)"'
+
 
 # the layers of shim/, lowest first (ARCHITECTURE.md); pure is unit-tested on its own
 LAYERS   := pure base real conn ops hooks
@@ -37,7 +40,7 @@ EXTRA_TESTS :=
 
 all: $(B)/libpqshim.so
 
-$(B)/shim/%.o: shim/%.c $(SHIM_HDRS) Makefile
+$(B)/shim/%.o: shim/%.c $(SHIM_HDRS) Makefile VERSION
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 

@@ -38,6 +38,8 @@ struct config {
 	bool hook_dlopen;   /* drop RTLD_DEEPBIND for objects that need libpq (PHP) */
 	bool hook_dlsym;    /* answer dlsym(libpq handle, "PQ...") with the shim's (psycopg 3) */
 	char stats_file[512]; /* JSON counters at exit ("%p" becomes the pid), "" = none */
+	char stats_dir[512];  /* live Prometheus files (stats_live.h), "" = none */
+	unsigned stats_interval; /* seconds between rewrites of the live file */
 	unsigned pooled_threshold; /* pooled mode: executions of a text before it gets a name */
 	unsigned pooled_max;       /* pooled mode: names per connection */
 	bool pooled_in_blocks;     /* pooled mode: by name inside transaction blocks too */

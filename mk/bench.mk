@@ -11,7 +11,11 @@ BENCH_DEPS   := bench/bench_util.h mk/bench.mk
 BENCH_STUB_LINK = -L$(BENCH_B) -lpq -Wl,-rpath,'$$ORIGIN'
 BENCH_BINS   := $(BENCH_B)/libpq.so.5 $(BENCH_B)/percall $(BENCH_B)/scale $(BENCH_B)/reprepare
 
-.PHONY: bench bench-bins bench-tls-ie bench-probe
+.PHONY: bench bench-bins bench-tls-ie bench-probe bench-stats
+
+# the live statistics file's time check on the call path (bench/stats_cost.sh)
+bench-stats: all bench-bins
+	@bench/stats_cost.sh $(STATS_ROUNDS)
 
 # auto mode's connect-time probe, measured (bench/probe_cost.sh)
 $(BENCH_B)/conncost: bench/conncost.c mk/bench.mk
@@ -50,3 +54,4 @@ bench: all
 	@$(MAKE) --no-print-directory bench-bins
 	@$(MAKE) --no-print-directory bench-tls-ie || echo "bench: the initial-exec experiment did not build; skipped" >&2
 	@bench/run.sh || echo "bench: the harness stopped early (exit $$?); see above" >&2
+	@bench/stats_cost.sh || echo "bench: the statistics cost did not run (exit $$?)" >&2

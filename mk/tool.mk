@@ -4,6 +4,7 @@
 # `make install` / `make uninstall` also handle:
 #   $(PREFIX)/bin/pqshim                     finds the library as ../lib/pqshim
 #   $(LIBDIR)/pqshim-doctor                  run by `pqshim doctor`
+#   $(LIBDIR)/pqshim-stats                   run by `pqshim stats`
 #   $(PREFIX)/share/man/man1/pqshim.1
 #   $(PREFIX)/share/doc/pqshim/README.md
 #   $(PREFIX)/share/pqshim/VERSION           read by `pqshim --version`
@@ -15,12 +16,17 @@ TOOL_MANDIR  = $(PREFIX)/share/man/man1
 TOOL_DOCDIR  = $(PREFIX)/share/doc/pqshim
 TOOL_DATADIR = $(PREFIX)/share/pqshim
 TOOL_DOCTOR := $(B)/pqshim-doctor
+TOOL_STATS  := $(B)/pqshim-stats
 
 EXTRA_TESTS += tool-test
 
 .PHONY: tool tool-test doctor-test install-tool uninstall-tool
 
-tool: $(TOOL_DOCTOR)
+tool: $(TOOL_DOCTOR) $(TOOL_STATS)
+
+# `make` builds everything a user runs from the build tree: scripts/pqshim
+# finds the library, the doctor and pqshim-stats in build/
+all: tool
 
 # libcore.a: the shim's own connection-string and environment parsing, so the
 # doctor reports the mode exactly as the shim decides it
@@ -28,6 +34,11 @@ $(TOOL_DOCTOR): tools/doctor.c $(B)/libcore.a include/config.h include/conninfo.
 		mk/tool.mk
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libcore.a $(PG_LIBS) -ldl -lpthread
+
+# the live statistics files' reader: the shim's own Prometheus format (prom.h)
+$(TOOL_STATS): tools/stats.c $(B)/libcore.a include/prom.h include/counters.h mk/tool.mk
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libcore.a
 
 # man-db (man -l, with groff) renders the page in the tests; scripts/deps.sh
 # returns at once when it is installed
@@ -45,6 +56,7 @@ install-tool: tool
 		$(DESTDIR)$(TOOL_DOCDIR) $(DESTDIR)$(TOOL_DATADIR)
 	install -m 0755 scripts/pqshim $(DESTDIR)$(TOOL_BINDIR)/pqshim
 	install -m 0755 $(TOOL_DOCTOR) $(DESTDIR)$(LIBDIR)/pqshim-doctor
+	install -m 0755 $(TOOL_STATS) $(DESTDIR)$(LIBDIR)/pqshim-stats
 	install -m 0644 man/pqshim.1 $(DESTDIR)$(TOOL_MANDIR)/pqshim.1
 	install -m 0644 README.md $(DESTDIR)$(TOOL_DOCDIR)/README.md
 	install -m 0644 VERSION $(DESTDIR)$(TOOL_DATADIR)/VERSION
@@ -53,6 +65,7 @@ install-tool: tool
 uninstall: uninstall-tool
 uninstall-tool:
 	rm -f $(DESTDIR)$(TOOL_BINDIR)/pqshim $(DESTDIR)$(LIBDIR)/pqshim-doctor \
+		$(DESTDIR)$(LIBDIR)/pqshim-stats \
 		$(DESTDIR)$(TOOL_MANDIR)/pqshim.1 $(DESTDIR)$(TOOL_DOCDIR)/README.md \
 		$(DESTDIR)$(TOOL_DATADIR)/VERSION
 	rmdir $(DESTDIR)$(TOOL_DOCDIR) $(DESTDIR)$(TOOL_DATADIR) 2>/dev/null || true

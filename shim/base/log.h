@@ -29,6 +29,7 @@ enum log_once_id {
 	LOG_ONCE_BUSY,              /* a command refused while the shim's pipeline runs */
 	LOG_ONCE_CANCELS_FULL,      /* more cancel handles at once than the table holds */
 	LOG_ONCE_POOLER_UNKNOWN,    /* auto mode could not tell what is in front */
+	LOG_ONCE_STATS_DIR,         /* the live statistics file could not be written */
 	LOG_ONCE_COUNT
 };
 

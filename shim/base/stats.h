@@ -1,33 +1,39 @@
 /*
- * Per-process counters of what the shim did. Each thread counts into a block
- * of its own (no shared cache line on the hot path); blocks are summed at
- * exit, where PQSHIM_STATS=1 logs one line and PQSHIM_STATS_FILE gets JSON.
- * Blocks are never freed: a thread's counts outlive it. No lock: a block
- * joins the list with one compare-and-swap, so a fork never leaves one held.
+ * Per-process counters of what the shim did (counters.h), per series: the
+ * connections' configured mode, the mode they ran in, and their target
+ * ("host:port/database"). Each thread counts into a block of its own (no
+ * shared cache line on the hot path); blocks are summed for the exit report
+ * (PQSHIM_STATS=1 logs one line, PQSHIM_STATS_FILE gets JSON) and for the
+ * live file (stats_live.h).
+ *
+ * Invariants: no lock (blocks and series are claimed with a compare-and-swap
+ * and never freed), so a fork never leaves one held; a thread's counts
+ * outlive it; a forked child starts from zero (its parent's counts are the
+ * parent's); series 0 takes what does not fit in STATS_SERIES_MAX.
  */
 #ifndef PQSHIM_STATS_H
 #define PQSHIM_STATS_H
 
-enum stat_id {
-	ST_PREPARES,      /* protocol prepares the shim saw */
-	ST_LOCAL,         /* identical re-prepares answered without a new statement */
-	ST_RENAMED,       /* prepares sent under a generated name */
-	ST_UNNAMED,       /* prepares, executes and describes sent through the unnamed statement */
-	ST_SQL_REWRITTEN, /* SQL texts sent rewritten */
-	ST_RETRIED,       /* duplicate or missing statement errors retried invisibly */
-	ST_PASSED,        /* duplicate statement errors passed to the app (in a block or pipeline) */
-	ST_BY_NAME,       /* pooled mode: executions sent by content name */
-	ST_CREATED,       /* pooled mode: statements missing on a server connection, made there */
-	ST_FALLBACK,      /* pooled mode: executions that ended up through the unnamed statement */
-	ST_HEALED,        /* "cached plan must not change result type" healed by re-preparing */
-	ST_SWITCHED,      /* auto mode: connections switched to pooled mode */
-	ST_CANCELLED,     /* retries not sent because the app had cancelled: the server's 57014 instead */
-	ST_COUNT
-};
+#include "counters.h"
+#include "prom.h"
 
-void stats_add(enum stat_id id);
+#define STATS_SERIES_MAX 32
 
-/* Sums every thread's counts (for tests and the exit report). */
+/* The series of these labels (made on first use); 0 when the table is full. */
+int stats_series(const char *configured, const char *mode, const char *target);
+
+void stats_add(int series, enum stat_id id);
+
+/* Sums every thread's counts over all series (the exit report, tests). */
 void stats_sum(unsigned long long out[ST_COUNT]);
+
+/*
+ * Every series with a count, summed over threads, into out (at most max);
+ * the labels point into the shim's own table. Returns the number.
+ */
+int stats_snapshot(struct prom_series *out, int max);
+
+/* In a forked child: every count back to zero. */
+void stats_forget_counts(void);
 
 #endif

@@ -5,6 +5,7 @@
 #include "alloc.h"
 #include "base/log.h"
 #include "base/stats.h"
+#include "base/stats_live.h"
 #include "conn.h"
 #include "real/real.h"
 #include "real/result.h"
@@ -44,6 +45,8 @@ void conn_reset(struct conn_state *cs)
 	block_forget(&cs->block);
 	conn_keep_error(cs, NULL);
 	conn_show_context(cs);
+	cs->series_known = false; /* a reset may land on another host */
+	cs->session_uncounted = false;
 }
 
 void conn_hide_context(struct conn_state *cs)
@@ -80,6 +83,7 @@ void conn_set_mode(struct conn_state *cs, enum shim_mode mode)
 	cs->auto_pooled = false;
 	cs->decided = !pooler_needed(mode);
 	cs->mode = cs->decided ? mode : MODE_UNNAMED;
+	cs->series_known = false;
 }
 
 void conn_decide(struct conn_state *cs, enum pooler_kind kind)
@@ -91,6 +95,10 @@ void conn_decide(struct conn_state *cs, enum pooler_kind kind)
 	cs->tracking = kind == POOLER_TRACKING;
 	cs->mode = pooler_mode(cs->configured, kind, &watch);
 	cs->auto_pooled = watch;
+	if (cs->session_uncounted) {
+		cs->session_uncounted = false;
+		conn_count(cs, ST_SESSIONS);
+	}
 	log_msg(LOG_DEBUG, "connection %p: in front, %s: %s mode", (void *)cs->conn,
 		pooler_kind_name(kind), config_mode_name(cs->mode));
 }
@@ -102,7 +110,7 @@ void conn_switch_pooled(struct conn_state *cs, const char *evidence, const char 
 	cs->auto_pooled = false;
 	cs->mode = MODE_POOLED;
 	stmt_table_make_virtual(&cs->stmts);
-	stats_add(ST_SWITCHED);
+	conn_count(cs, ST_SWITCHED);
 	log_once(LOG_ONCE_AUTO_SWITCH, LOG_WARN,
 		 "auto mode: a transaction pooler shares this connection's server connections "
 		 "(%s for statement \"%.63s\"); pooled mode from now on (logged once per process)",
@@ -118,4 +126,34 @@ int conn_refuse_busy(struct conn_state *cs)
 		 "a command was sent while the previous one's results were still being read; "
 		 "refused, as libpq refuses it");
 	return 0;
+}
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+void conn_count(struct conn_state *cs, enum stat_id id)
+{
+	if (!cs->series_known || cs->series_mode != cs->mode) {
+		char target[PROM_VALUE_MAX + 1];
+
+		/* host, port and database only: the user and everything else stay out */
+		snprintf(target, sizeof(target), "%s:%s/%s", or_empty(real.PQhost(cs->conn)),
+			 or_empty(real.PQport(cs->conn)), or_empty(real.PQdb(cs->conn)));
+		cs->series = stats_series(config_mode_name(cs->configured),
+					  config_mode_name(cs->mode), target);
+		cs->series_mode = cs->mode;
+		cs->series_known = true;
+	}
+	stats_add(cs->series, id);
+}
+
+void conn_session_up(struct conn_state *cs)
+{
+	stats_live_start();
+	if (cs->decided)
+		conn_count(cs, ST_SESSIONS);
+	else
+		cs->session_uncounted = true;
 }

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "content.h"
 #include "pending.h"
+#include "counters.h"
 #include "pooler.h"
 #include "stmt_table.h"
 #include "uthash_safe.h"
@@ -51,6 +52,10 @@ struct conn_state {
 	bool row_mode_left; /* single-row or chunked mode was set on a command of the app's; libpq
 			       resets it only when it starts another command (ops/prepare.c) */
 	PGContextVisibility ctx_saved;
+	int series;              /* its counters' series (base/stats.h), for series_mode */
+	enum shim_mode series_mode;
+	bool series_known;       /* series is for this session, configured mode and series_mode */
+	bool session_uncounted;  /* a session is up; counted once the mode is decided */
 };
 
 /* A state for conn in the configured mode; NULL on no memory. */
@@ -84,6 +89,15 @@ void conn_decide(struct conn_state *cs, enum pooler_kind kind);
  * the evidence. No-op unless the connection is in auto mode.
  */
 void conn_switch_pooled(struct conn_state *cs, const char *evidence, const char *name);
+
+/* Counts id for the connection: its series follows its target and modes. */
+void conn_count(struct conn_state *cs, enum stat_id id);
+
+/*
+ * A session is up (connect, reset): counted, under the mode it runs in (after
+ * conn_decide when that is still to come); starts the live statistics file.
+ */
+void conn_session_up(struct conn_state *cs);
 
 /*
  * A command of the app's is in progress, run by the shim in a pipeline of its

@@ -7,6 +7,7 @@
 #ifndef PQSHIM_HOOK_H
 #define PQSHIM_HOOK_H
 
+#include "base/stats_live.h"
 #include "conn/registry.h"
 #include "ops/drain.h"
 #include "ops/pump.h"
@@ -23,6 +24,7 @@ static inline struct conn_state *hook_state(PGconn *conn)
 
 	if (guard_active() || !conn)
 		return NULL;
+	stats_tick(); /* the live statistics file's turn, if due */
 	cs = registry_get(conn);
 	if (cs && cs->err_msg)
 		conn_keep_error(cs, NULL); /* a new command: libpq starts its message afresh */

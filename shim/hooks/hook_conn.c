@@ -36,8 +36,10 @@ static PGconn *fresh(PGconn *conn, const struct conninfo_opts *o)
 		log_msg(LOG_WARN, "ignoring connection string parameter(s) with a value that is not "
 				  "valid: %s",
 			o->bad);
-	if (real.PQstatus(conn) == CONNECTION_OK) /* a blocking connect: up already */
+	if (real.PQstatus(conn) == CONNECTION_OK) { /* a blocking connect: up already */
+		conn_session_up(cs);
 		detect_sync(cs);
+	}
 	return conn;
 }
 
@@ -156,6 +158,8 @@ static PostgresPollingStatusType poll_conn(PostgresPollingStatusType (*fn)(PGcon
 	st = CALL_REAL(fn(conn));
 	if (st == PGRES_POLLING_OK && !was_up) {
 		registry_new_session(conn);
+		if (cs)
+			conn_session_up(cs);
 		if (cs && !cs->decided)
 			return detect_poll(cs); /* READING until the probe is read */
 	}
@@ -178,8 +182,11 @@ PQSHIM_EXPORT void PQreset(PGconn *conn)
 	if (!guard_active())
 		registry_new_session(conn);
 	CALL_REAL_VOID(real.PQreset(conn));
-	if (!guard_active() && (cs = registry_find(conn)))
+	if (!guard_active() && (cs = registry_find(conn))) {
+		if (real.PQstatus(conn) == CONNECTION_OK)
+			conn_session_up(cs);
 		detect_sync(cs); /* decided already, unless the target was never known */
+	}
 }
 
 PQSHIM_EXPORT int PQresetStart(PGconn *conn)

@@ -5,7 +5,6 @@
  */
 #include <stdlib.h>
 
-#include "base/stats.h"
 #include "conn/cancels.h"
 #include "conn/stmts.h"
 #include "hook.h"
@@ -22,7 +21,7 @@ static PGresult *unnamed_sync(struct conn_state *cs, const struct prep_inflight 
 	struct types_buf tb;
 	PGresult *r;
 
-	stats_add(ST_UNNAMED);
+	conn_count(cs, ST_UNNAMED);
 	r = CALL_REAL(real.PQexecParams(cs->conn, t->query, p->n,
 					params_pad_types(t->types, t->nparams, p->n, &tb), p->values,
 					p->lengths, p->formats, p->result_format));
@@ -36,7 +35,7 @@ static int unnamed_async(struct conn_state *cs, const struct prep_inflight *t,
 	struct types_buf tb;
 	int sent;
 
-	stats_add(ST_UNNAMED);
+	conn_count(cs, ST_UNNAMED);
 	sent = CALL_REAL(real.PQsendQueryParams(cs->conn, t->query, p->n,
 						params_pad_types(t->types, t->nparams, p->n, &tb),
 						p->values, p->lengths, p->formats,

@@ -4,7 +4,6 @@
 
 #include "alloc.h"
 #include "base/log.h"
-#include "base/stats.h"
 #include "bundle.h"
 #include "conn/cancels.h"
 #include "conn/stmts.h"
@@ -227,11 +226,11 @@ static bool send_attempt(struct conn_state *cs, struct op *op, enum exec_stage s
 	if (bundle)
 		return true; /* the row mode is asked for when the Execute's turn comes */
 	if (stage == EXEC_CANCELLED) {
-		stats_add(ST_CANCELLED);
+		conn_count(cs, ST_CANCELLED);
 		return send_sql(cs, SELF_CANCEL_SQL);
 	}
 	if (stage == EXEC_UNNAMED)
-		stats_add(ST_FALLBACK);
+		conn_count(cs, ST_FALLBACK);
 	ok = stage == EXEC_UNNAMED ? send_unnamed(cs, op) : send_exec(cs, op);
 	if (ok)
 		row_mode(cs, op);
@@ -273,7 +272,7 @@ static int send_first(struct conn_state *cs, struct op *op)
 		return 0;
 	}
 	if (op->x.pooled && (stage == EXEC_NAME || stage == EXEC_CREATE))
-		stats_add(ST_BY_NAME);
+		conn_count(cs, ST_BY_NAME);
 	pending_push(&cs->q, op);
 	return 1;
 }
@@ -359,7 +358,7 @@ static bool after_bundle(struct conn_state *cs, struct op *op, PGresult **out)
 		if (x->stage == EXEC_LOOKUP)
 			block_learned(&cs->block, cs->contents.count);
 		else
-			stats_add(x->stage == EXEC_CREATE ? ST_CREATED : ST_HEALED);
+			conn_count(cs, x->stage == EXEC_CREATE ? ST_CREATED : ST_HEALED);
 		if (x->stage == EXEC_REPLAN)
 			stmts_record_prepare(cs, op->key, op->server, x->text, x->nparams, x->types);
 		if (x->stage == EXEC_CREATE && x->content)

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "base/stats.h"
 #include "conn/stmts.h"
 #include "prepare.h"
 #include "real/guard.h"
@@ -27,21 +26,21 @@ static bool can_answer_locally(PGconn *conn)
 	       (ts == PQTRANS_IDLE || ts == PQTRANS_INTRANS);
 }
 
-static void count(enum prep_action action)
+static void count(struct conn_state *cs, enum prep_action action)
 {
 	static const int what[] = { [PREP_PASS] = -1, [PREP_SEND] = -1, [PREP_DUP] = ST_LOCAL,
 				    [PREP_RENAME] = ST_RENAMED, [PREP_UNNAMED] = ST_UNNAMED };
 
 	if (action == PREP_PASS)
 		return;
-	stats_add(ST_PREPARES);
+	conn_count(cs, ST_PREPARES);
 	if (what[action] >= 0)
-		stats_add((enum stat_id)what[action]);
+		conn_count(cs, (enum stat_id)what[action]);
 }
 
-static void hint_in_block(const char *name)
+static void hint_in_block(struct conn_state *cs, const char *name)
 {
-	stats_add(ST_PASSED);
+	conn_count(cs, ST_PASSED);
 	log_once(LOG_ONCE_IN_BLOCK_HINT, LOG_WARN,
 		 "statement \"%s\" already exists on the server connection, inside a transaction "
 		 "block where the shim cannot retry; if a pooler shares server connections, see "
@@ -64,7 +63,7 @@ PGresult *prepare_sync(struct conn_state *cs, const char *name, const char *quer
 	enum prep_action action = policy_prepare(&cs->stmts, cs->mode, name, query, nparams, types,
 						 idle(conn, real_in_pipeline(conn)), NULL, &plan);
 
-	count(action);
+	count(cs, action);
 	switch (action) {
 	case PREP_PASS:
 		return CALL_REAL(real.PQprepare(conn, name, query, nparams, types));
@@ -112,19 +111,19 @@ PGresult *prepare_sync(struct conn_state *cs, const char *name, const char *quer
 			conn_switch_pooled(cs, "\"already exists\" (42P05)", name);
 			if (plan.retry_on_dup) {
 				result_clear(r);
-				stats_add(ST_RETRIED);
+				conn_count(cs, ST_RETRIED);
 				return prepare_sync(cs, name, query, nparams, types);
 			}
 		}
 		if (!plan.retry_on_dup) {
-			hint_in_block(name);
+			hint_in_block(cs, name);
 			return r;
 		}
 		if (!policy_new_name(&cs->stmts, plan.server_name))
 			return r;
 		result_clear(r);
-		stats_add(ST_RETRIED);
-		stats_add(ST_RENAMED);
+		conn_count(cs, ST_RETRIED);
+		conn_count(cs, ST_RENAMED);
 		log_renamed(name, plan.server_name);
 		r = CALL_REAL(real.PQprepare(conn, plan.server_name, query, nparams, types));
 		if (real.PQresultStatus(r) == PGRES_COMMAND_OK)
@@ -200,7 +199,7 @@ int prepare_async(struct conn_state *cs, const char *name, const char *query, in
 					 : NULL;
 	char old_server[SERVER_NAME_BUF] = "";
 
-	count(action);
+	count(cs, action);
 	if (action == PREP_PASS)
 		return track_pass(cs, pipeline,
 				  CALL_REAL(real.PQsendPrepare(conn, name, query, nparams, types)));
@@ -282,7 +281,7 @@ bool prepare_feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **
 			op->held = r;
 			return false;
 		}
-		stats_add(ST_PASSED);
+		conn_count(cs, ST_PASSED);
 	}
 	return true;
 }

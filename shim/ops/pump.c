@@ -1,6 +1,5 @@
 /* Matching results to pending ops; see pump.h. */
 #include "base/log.h"
-#include "base/stats.h"
 #include "bundle.h"
 #include "close.h"
 #include "exec.h"
@@ -126,7 +125,7 @@ static bool step(struct conn_state *cs, PGresult **out)
 	}
 	if (op->held) {
 		if (send_retry(cs, op)) {
-			stats_add(ST_RETRIED);
+			conn_count(cs, ST_RETRIED);
 			result_clear(op->held);
 			op->held = NULL;
 			return false;

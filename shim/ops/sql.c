@@ -4,7 +4,6 @@
 
 #include "alloc.h"
 #include "base/log.h"
-#include "base/stats.h"
 #include "bundle.h"
 #include "conn/stmts.h"
 #include "real/guard.h"
@@ -71,7 +70,7 @@ struct op *sql_plan_op(struct conn_state *cs, const char *sql, const struct para
 	op->plan = plan;
 	op->retry_ok = plan->retry_on_dup;
 	if (plan->text || plan->bundle)
-		stats_add(ST_SQL_REWRITTEN);
+		conn_count(cs, ST_SQL_REWRITTEN);
 	return op;
 }
 

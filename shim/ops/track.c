@@ -2,7 +2,6 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "base/stats.h"
 #include "real/real.h"
 #include "track.h"
 
@@ -95,6 +94,6 @@ bool track_unnamed_text(struct conn_state *cs, const char *name, struct prep_inf
 	if (!mode_records_text(cs->mode) ||
 	    !policy_unnamed_text(&cs->stmts, name, track_inflight(cs, name, &in), out))
 		return false;
-	stats_add(ST_UNNAMED);
+	conn_count(cs, ST_UNNAMED);
 	return true;
 }

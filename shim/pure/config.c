@@ -135,6 +135,11 @@ static bool parse_stats_file(struct config *cfg, const char *value)
 	return copy_path(cfg->stats_file, sizeof(cfg->stats_file), value);
 }
 
+static bool parse_stats_dir(struct config *cfg, const char *value)
+{
+	return copy_path(cfg->stats_dir, sizeof(cfg->stats_dir), value);
+}
+
 static bool parse_count(unsigned *out, const char *value, unsigned max)
 {
 	char *end;
@@ -156,6 +161,16 @@ static bool parse_pooled_threshold(struct config *cfg, const char *value)
 	if (!parse_count(&n, value, 1000000) || n == 0)
 		return false;
 	cfg->pooled_threshold = n;
+	return true;
+}
+
+static bool parse_stats_interval(struct config *cfg, const char *value)
+{
+	unsigned n;
+
+	if (!parse_count(&n, value, 86400) || n == 0)
+		return false;
+	cfg->stats_interval = n;
 	return true;
 }
 
@@ -215,6 +230,14 @@ const struct config_var config_vars[] = {
 	{ "PQSHIM_STATS_FILE", "path", "(none)",
 	  "write the counters as JSON to this file at exit, atomically; %p becomes the pid",
 	  parse_stats_file },
+	{ "PQSHIM_STATS_DIR", "directory", "(none)",
+	  "keep live counters in <dir>/pqshim-<host>-<pid>.prom (Prometheus text format, for "
+	  "node_exporter's textfile collector and `pqshim stats`), rewritten atomically at most "
+	  "every PQSHIM_STATS_INTERVAL seconds while the process calls libpq, removed at exit",
+	  parse_stats_dir },
+	{ "PQSHIM_STATS_INTERVAL", "1 to 86400", "10",
+	  "seconds between rewrites of the PQSHIM_STATS_DIR file (only when a counter changed)",
+	  parse_stats_interval },
 };
 const size_t config_n_vars = sizeof(config_vars) / sizeof(config_vars[0]);
 
@@ -236,6 +259,7 @@ void config_load(struct config *cfg, config_lookup_fn lookup)
 	cfg->hook_dlopen = true;
 	cfg->hook_dlsym = true;
 	cfg->pooled_threshold = 2;
+	cfg->stats_interval = 10;
 	cfg->pooled_max = 256;
 	cfg->pooled_in_blocks = true;
 	for (size_t i = 0; i < config_n_vars; i++) {

@@ -19,7 +19,8 @@ doctor=$root/build/pqshim-doctor
 
 # The caller's settings must not leak into what the tests expect.
 unset LD_PRELOAD PQSHIM_LIBRARY PQSHIM_MODE PQSHIM_PREPARED_STATEMENTS prepared_statements \
-    PQSHIM_LOG PQSHIM_LOG_FILE PQSHIM_STATS PQSHIM_STATS_FILE PQSHIM_HOOK_DLOPEN PQSHIM_HOOK_DLSYM
+    PQSHIM_LOG PQSHIM_LOG_FILE PQSHIM_STATS PQSHIM_STATS_FILE PQSHIM_STATS_DIR PQSHIM_STATS_INTERVAL \
+    PQSHIM_HOOK_DLOPEN PQSHIM_HOOK_DLSYM
 
 tmp=$(mktemp -d /tmp/pqshim-tooltest.XXXXXXXX)
 # Set before servers_init (tests/lib/servers.sh chains onto it).

@@ -19,7 +19,7 @@ capture mk install DESTDIR="$dest" PREFIX=/usr
 check "make install DESTDIR=... PREFIX=/usr" eval '((rc == 0))'
 
 missing=()
-for f in bin/pqshim lib/pqshim/libpqshim.so lib/pqshim/pqshim-doctor share/man/man1/pqshim.1 \
+for f in bin/pqshim lib/pqshim/libpqshim.so lib/pqshim/pqshim-doctor lib/pqshim/pqshim-stats share/man/man1/pqshim.1 \
     share/doc/pqshim/README.md share/pqshim/VERSION; do
     [[ -f $dest/usr/$f ]] || missing+=("$f")
 done

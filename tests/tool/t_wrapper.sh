@@ -107,7 +107,7 @@ mkdir "$tmp/tree/build"
 cp "$lib" "$tmp/tree/build/libpqshim.so"
 capture env -C "$tmp/tree" scripts/pqshim doctor
 check "missing doctor (build tree): exit 127 naming build/pqshim-doctor" \
-    eval '((rc == 127)) && [[ $err == *"$tmp/tree/build/pqshim-doctor"*"make tool"* ]]'
+    eval '((rc == 127)) && [[ $err == *"$tmp/tree/build/pqshim-doctor"*"make in "* ]]'
 
 cp "$lib" "$tmp/copy.so"
 capture env PQSHIM_LIBRARY=copy.so "$pqshim" -n true

@@ -1,0 +1,32 @@
+/* The counters' names; see counters.h. */
+#include "counters.h"
+
+const struct counter_def counter_defs[ST_COUNT] = {
+	[ST_PREPARES] = { "prepares_seen", "prepares", "Protocol prepares the shim saw." },
+	[ST_LOCAL] = { "answered_locally", "local",
+		       "Identical re-prepares answered without a new statement." },
+	[ST_RENAMED] = { "renamed", "renamed",
+			 "Prepares sent under a generated name because the name was taken." },
+	[ST_UNNAMED] = { "unnamed", "unnamed",
+			 "Prepares, executions and describes sent through the unnamed statement." },
+	[ST_SQL_REWRITTEN] = { "sql_rewritten", "sql",
+			       "SQL texts sent rewritten (PREPARE, EXECUTE, DEALLOCATE)." },
+	[ST_RETRIED] = { "errors_retried", "retried",
+			 "Duplicate or missing statement errors retried without the app seeing them." },
+	[ST_PASSED] = { "errors_passed_through", "passed",
+			"Duplicate statement errors passed to the app (inside a block or pipeline)." },
+	[ST_BY_NAME] = { "pooled_by_name", "by_name",
+			 "Pooled mode: executions sent by content name." },
+	[ST_CREATED] = { "pooled_created", "created",
+			 "Pooled mode: statements missing on a server connection, made there." },
+	[ST_FALLBACK] = { "pooled_fallback_unnamed", "fallback",
+			  "Pooled mode: executions that ended up through the unnamed statement." },
+	[ST_HEALED] = { "plan_heals", "heals",
+			"\"cached plan must not change result type\" healed by preparing again." },
+	[ST_SWITCHED] = { "auto_switches", "switches",
+			  "Auto mode: connections switched to pooled mode." },
+	[ST_CANCELLED] = { "retries_cancelled", "cancelled",
+			   "Retries not sent because the app had cancelled." },
+	[ST_SESSIONS] = { "sessions", "sessions",
+			  "Connections made or reset (sessions started) with the shim." },
+};
