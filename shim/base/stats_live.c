@@ -93,15 +93,19 @@ static void name_file(const char *dir)
 	last_total = 0;
 }
 
-/* A forked child: its own file, its own counts from zero. */
+/*
+ * A forked child: its own counts from zero, and its own file, named at its
+ * first turn (write_live sees the new pid; nothing here but stores, so the
+ * handler needs no lock the parent's other threads might have held).
+ */
 static void after_fork_child(void)
 {
 	stats_forget_counts();
 	atomic_store(&busy, 0);
-	if (atomic_load(&stats_live_due) != 0) {
-		name_file(config_get()->stats_dir);
+	written = false; /* the parent's file is the parent's: never removed here */
+	last_total = 0;
+	if (atomic_load(&stats_live_due) != 0)
 		atomic_store(&stats_live_due, 1); /* due at once */
-	}
 }
 
 static void init(void)
