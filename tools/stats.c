@@ -136,6 +136,10 @@ static bool read_file(const char *dir, struct proc *p, bool count)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, p->file);
 	if (!(f = fopen(path, "re"))) {
+		if (errno == ENOENT) { /* its process exited meanwhile: nothing to count */
+			snprintf(p->state, sizeof(p->state), "gone");
+			return true;
+		}
 		fprintf(stderr, "pqshim stats: %s: %s\n", path, strerror(errno));
 		return false;
 	}

@@ -224,7 +224,14 @@ void stats_live_turn(void)
 /* At exit: a live file describes a live process. */
 __attribute__((destructor)) static void stats_live_end(void)
 {
+	int zero = 0;
+
 	atomic_store(&stats_live_due, 0); /* no turn after this one */
+	/* wait (bounded) for a write under way, and keep the turn: no rename after the unlink */
+	for (int i = 0; i < 2000 && !atomic_compare_exchange_strong(&busy, &zero, 1); i++) {
+		zero = 0;
+		usleep(1000);
+	}
 	if (written && file_pid == (long)getpid()) {
 		unlink(path);
 		written = false;

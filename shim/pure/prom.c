@@ -87,10 +87,17 @@ static void head(struct sink *k, const char *name, const char *type, const char 
 	put(k, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static bool same_labels(const struct prom_series *a, const struct prom_series *b)
+#define LABELS_MAX (3 * (PROM_VALUE_MAX * 2 + 1) + 64)
+
+/* A series' labels after pid, escaped, into out (LABELS_MAX bytes); returns out. */
+static char *labels(char *out, const struct prom_series *a)
 {
-	return strcmp(a->configured, b->configured) == 0 && strcmp(a->mode, b->mode) == 0 &&
-	       strcmp(a->target, b->target) == 0;
+	char c[PROM_VALUE_MAX * 2 + 1], m[PROM_VALUE_MAX * 2 + 1], t[PROM_VALUE_MAX * 2 + 1];
+
+	snprintf(out, LABELS_MAX, "configured=\"%s\",mode=\"%s\",target=\"%s\"",
+		 prom_escape(c, sizeof(c), a->configured), prom_escape(m, sizeof(m), a->mode),
+		 prom_escape(t, sizeof(t), a->target));
+	return out;
 }
 
 size_t prom_render(char *buf, size_t size, const struct prom_proc *p,
@@ -119,22 +126,20 @@ size_t prom_render(char *buf, size_t size, const struct prom_proc *p,
 		snprintf(metric, sizeof(metric), "pqshim_%s_total", counter_defs[id].key);
 		head(&k, metric, "counter", counter_defs[id].help);
 		for (int i = 0; i < n; i++) {
-			char c[PROM_VALUE_MAX * 2 + 1], m[PROM_VALUE_MAX * 2 + 1],
-				t[PROM_VALUE_MAX * 2 + 1];
+			char li[LABELS_MAX], lj[LABELS_MAX];
 			unsigned long long v = s[i].c[id];
 			bool dup = false;
 
+			/* compared as written: two names that escape alike are one label set */
+			labels(li, &s[i]);
 			for (int j = 0; j < i && !dup; j++)
-				dup = same_labels(&s[j], &s[i]);
+				dup = strcmp(labels(lj, &s[j]), li) == 0;
 			if (dup)
 				continue; /* summed into its first appearance */
 			for (int j = i + 1; j < n; j++)
-				if (same_labels(&s[j], &s[i]))
+				if (strcmp(labels(lj, &s[j]), li) == 0)
 					v += s[j].c[id];
-			put(&k, "%s{pid=\"%ld\",configured=\"%s\",mode=\"%s\",target=\"%s\"} %llu\n",
-			    metric, p->pid, prom_escape(c, sizeof(c), s[i].configured),
-			    prom_escape(m, sizeof(m), s[i].mode), prom_escape(t, sizeof(t), s[i].target),
-			    v);
+			put(&k, "%s{pid=\"%ld\",%s} %llu\n", metric, p->pid, li, v);
 		}
 	}
 	return k.full ? 0 : k.len;
