@@ -111,12 +111,12 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@V=$(V) scripts/run-tests.sh check-layers check-exports unit integ $(EXTRA_TESTS)
 
-$(B)/demo/reprepare: tests/demo/reprepare.c
+$(B)/demo/%: tests/demo/%.c
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(PG_LIBS)
 
 demo: deps
-	@$(MAKE) --no-print-directory all $(B)/demo/reprepare
+	@$(MAKE) --no-print-directory all $(B)/demo/reprepare $(B)/demo/workers
 	@scripts/demo.sh
 
 install: $(B)/libpqshim.so

@@ -73,8 +73,11 @@ static struct conn_state *add_locked(PGconn *conn)
 		return NULL;
 	}
 	atomic_fetch_add_explicit(&epoch, 1, memory_order_release);
-	log_once(LOG_ONCE_ACTIVE, LOG_INFO, "active; %s mode (%s)", config_mode_name(cs->mode),
-		 config_get()->mode_source);
+	/* the configured mode: in auto mode the working one is only known after
+	 * the connection's look at what is in front (logged then) */
+	log_once(LOG_ONCE_ACTIVE, LOG_INFO, "active; %s mode (%s)%s",
+		 config_mode_name(cs->configured), config_get()->mode_source,
+		 cs->decided ? "" : ", decided for each connection when it is made");
 	return cs;
 }
 
