@@ -247,8 +247,8 @@ static void print_json(const char *dir)
 
 /* The columns of the table, in the order an operator reads them. */
 static const int columns[] = { ST_SESSIONS, ST_BY_NAME, ST_CREATED, ST_RETRIED, ST_RENAMED,
-			       ST_LOCAL, ST_UNNAMED, ST_FALLBACK, ST_HEALED, ST_SWITCHED,
-			       ST_PASSED };
+			       ST_LOCAL, ST_UNNAMED, ST_SQL_REWRITTEN, ST_FALLBACK, ST_HEALED,
+			       ST_SWITCHED, ST_PASSED };
 
 static void print_text(const char *dir)
 {
@@ -260,8 +260,13 @@ static void print_text(const char *dir)
 	printf("%s: %d process%s with the shim, %d stale file%s\n", dir, live,
 	       live == 1 ? "" : "es", stale, stale == 1 ? "" : "s");
 	for (int i = 0; i < n_procs; i++) {
-		printf("  pid %-8ld %-8s updated %4.0f s ago  %s", procs[i].pid, procs[i].state,
-		       procs[i].updated > 0 ? now - procs[i].updated : -1.0, procs[i].file);
+		/* a file written within the current second is 0 s old, never "-0" */
+		double age = procs[i].updated > 0 ? now - procs[i].updated : -1.0;
+
+		if (procs[i].updated > 0 && age < 0)
+			age = 0;
+		printf("  pid %-8ld %-8s updated %4.0f s ago  %s", procs[i].pid, procs[i].state, age,
+		       procs[i].file);
 		if (!strcmp(procs[i].state, "stale"))
 			printf("  (process gone: remove the file)");
 		putchar('\n');
