@@ -18,8 +18,10 @@ CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
             -Wundef -Wpointer-arith -Werror
 CFLAGS   ?= -O2 -g
+# CPPFLAGS and LDFLAGS reach every compile and link (make deb passes Debian's
+# hardening flags through them)
 VERSION  := $(shell cat VERSION)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Ishim $(PG_CFLAGS) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) -Iinclude -Ishim $(PG_CFLAGS) \
              -DPQSHIM_VERSION='"$(VERSION)"'
 
 
@@ -51,8 +53,8 @@ $(B)/shim/%.o: shim/%.S Makefile
 SHIM_O += $(B)/shim/hooks/dl_tramp_x86_64.o
 
 $(B)/libpqshim.so: $(SHIM_O) shim/exports.map
-	$(call quiet,CC,$@)$(CC) -shared -o $@ $(SHIM_O) -Wl,--version-script=shim/exports.map -Wl,-z,defs \
-		-Wl,--as-needed -ldl -lpthread
+	$(call quiet,CC,$@)$(CC) -shared $(LDFLAGS) -o $@ $(SHIM_O) -Wl,--version-script=shim/exports.map \
+		-Wl,-z,defs -Wl,--as-needed -ldl -lpthread
 
 $(B)/libcore.a: $(CORE_O)
 	$(call quiet,AR,$@)$(AR) rcs $@ $^

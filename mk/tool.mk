@@ -2,14 +2,16 @@
 # build/pqshim-doctor, the man page. `make tool` builds what needs building,
 # `make tool-test` runs tests/tool/run.sh (part of `make test`), and
 # `make install` / `make uninstall` also handle:
-#   $(PREFIX)/bin/pqshim                     finds the library as ../lib/pqshim
-#   $(LIBDIR)/pqshim-doctor                  run by `pqshim doctor`
-#   $(LIBDIR)/pqshim-stats                   run by `pqshim stats`
-#   $(PREFIX)/share/man/man1/pqshim.1
-#   $(PREFIX)/share/doc/pqshim/README.md
+#   $(PREFIX)/bin/pqshim                     finds the library as ../<LIBDIR>
+#   $(PREFIX)/bin/pqshim-doctor              run by `pqshim doctor`
+#   $(PREFIX)/bin/pqshim-stats               run by `pqshim stats`
+#   $(PREFIX)/share/man/man1/pqshim.1        pqshim-doctor.1, pqshim-stats.1: links
+#   $(PREFIX)/share/doc/pqshim/README.md     and SECURITY.md
 #   $(PREFIX)/share/pqshim/VERSION           read by `pqshim --version`
 # Nothing installed holds DESTDIR or PREFIX: the wrapper finds its files
-# relative to itself, so the wrapper expects LIBDIR to stay $(PREFIX)/lib/pqshim.
+# relative to itself. LIBDIR may be any folder under PREFIX (the Debian
+# package: /usr/lib/<multiarch>/pqshim); install writes it into the wrapper's
+# installed_libdir line, relative to PREFIX.
 
 TOOL_BINDIR  = $(PREFIX)/bin
 TOOL_MANDIR  = $(PREFIX)/share/man/man1
@@ -17,6 +19,7 @@ TOOL_DOCDIR  = $(PREFIX)/share/doc/pqshim
 TOOL_DATADIR = $(PREFIX)/share/pqshim
 TOOL_DOCTOR := $(B)/pqshim-doctor
 TOOL_STATS  := $(B)/pqshim-stats
+TOOL_LIBREL  = $(patsubst $(PREFIX)/%,%,$(LIBDIR))
 
 EXTRA_TESTS += tool-test
 
@@ -33,12 +36,12 @@ all: tool
 $(TOOL_DOCTOR): tools/doctor.c $(B)/libcore.a include/config.h include/conninfo.h include/pooler.h \
 		mk/tool.mk
 	@mkdir -p $(@D)
-	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libcore.a $(PG_LIBS) -ldl -lpthread
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcore.a $(PG_LIBS) -ldl -lpthread
 
 # the live statistics files' reader: the shim's own Prometheus format (prom.h)
 $(TOOL_STATS): tools/stats.c $(B)/libcore.a include/prom.h include/counters.h mk/tool.mk
 	@mkdir -p $(@D)
-	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libcore.a
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcore.a
 
 # man-db (man -l, with groff) renders the page in the tests; scripts/deps.sh
 # returns at once when it is installed
@@ -52,20 +55,28 @@ doctor-test: all tool
 
 install: install-tool
 install-tool: tool
+	@case '$(LIBDIR)' in '$(PREFIX)'/?*) ;; *) echo "make install: LIBDIR=$(LIBDIR)" \
+		"is not under PREFIX=$(PREFIX); the wrapper finds the library relative to itself" >&2; \
+		exit 1;; esac
 	install -d $(DESTDIR)$(TOOL_BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(TOOL_MANDIR) \
 		$(DESTDIR)$(TOOL_DOCDIR) $(DESTDIR)$(TOOL_DATADIR)
-	install -m 0755 scripts/pqshim $(DESTDIR)$(TOOL_BINDIR)/pqshim
-	install -m 0755 $(TOOL_DOCTOR) $(DESTDIR)$(LIBDIR)/pqshim-doctor
-	install -m 0755 $(TOOL_STATS) $(DESTDIR)$(LIBDIR)/pqshim-stats
+	sed 's|^\( *installed_libdir=\).*|\1$(TOOL_LIBREL)|' scripts/pqshim \
+		>$(DESTDIR)$(TOOL_BINDIR)/pqshim
+	chmod 0755 $(DESTDIR)$(TOOL_BINDIR)/pqshim
+	install -m 0755 $(TOOL_DOCTOR) $(DESTDIR)$(TOOL_BINDIR)/pqshim-doctor
+	install -m 0755 $(TOOL_STATS) $(DESTDIR)$(TOOL_BINDIR)/pqshim-stats
 	install -m 0644 man/pqshim.1 $(DESTDIR)$(TOOL_MANDIR)/pqshim.1
-	install -m 0644 README.md $(DESTDIR)$(TOOL_DOCDIR)/README.md
+	ln -sf pqshim.1 $(DESTDIR)$(TOOL_MANDIR)/pqshim-doctor.1
+	ln -sf pqshim.1 $(DESTDIR)$(TOOL_MANDIR)/pqshim-stats.1
+	install -m 0644 README.md SECURITY.md $(DESTDIR)$(TOOL_DOCDIR)/
 	install -m 0644 VERSION $(DESTDIR)$(TOOL_DATADIR)/VERSION
 
 # runs before the main uninstall recipe, which then removes the library and LIBDIR
 uninstall: uninstall-tool
 uninstall-tool:
-	rm -f $(DESTDIR)$(TOOL_BINDIR)/pqshim $(DESTDIR)$(LIBDIR)/pqshim-doctor \
-		$(DESTDIR)$(LIBDIR)/pqshim-stats \
-		$(DESTDIR)$(TOOL_MANDIR)/pqshim.1 $(DESTDIR)$(TOOL_DOCDIR)/README.md \
+	rm -f $(DESTDIR)$(TOOL_BINDIR)/pqshim $(DESTDIR)$(TOOL_BINDIR)/pqshim-doctor \
+		$(DESTDIR)$(TOOL_BINDIR)/pqshim-stats $(DESTDIR)$(TOOL_MANDIR)/pqshim.1 \
+		$(DESTDIR)$(TOOL_MANDIR)/pqshim-doctor.1 $(DESTDIR)$(TOOL_MANDIR)/pqshim-stats.1 \
+		$(DESTDIR)$(TOOL_DOCDIR)/README.md $(DESTDIR)$(TOOL_DOCDIR)/SECURITY.md \
 		$(DESTDIR)$(TOOL_DATADIR)/VERSION
 	rmdir $(DESTDIR)$(TOOL_DOCDIR) $(DESTDIR)$(TOOL_DATADIR) 2>/dev/null || true

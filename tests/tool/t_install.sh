@@ -19,13 +19,14 @@ capture mk install DESTDIR="$dest" PREFIX=/usr
 check "make install DESTDIR=... PREFIX=/usr" eval '((rc == 0))'
 
 missing=()
-for f in bin/pqshim lib/pqshim/libpqshim.so lib/pqshim/pqshim-doctor lib/pqshim/pqshim-stats share/man/man1/pqshim.1 \
-    share/doc/pqshim/README.md share/pqshim/VERSION; do
+for f in bin/pqshim bin/pqshim-doctor bin/pqshim-stats lib/pqshim/libpqshim.so \
+    share/man/man1/pqshim.1 share/man/man1/pqshim-doctor.1 share/man/man1/pqshim-stats.1 \
+    share/doc/pqshim/README.md share/doc/pqshim/SECURITY.md share/pqshim/VERSION; do
     [[ -f $dest/usr/$f ]] || missing+=("$f")
 done
 check_eq "installed files" "" "${missing[*]}"
-check "bin/pqshim and pqshim-doctor are executable" \
-    test -x "$dest/usr/bin/pqshim" -a -x "$dest/usr/lib/pqshim/pqshim-doctor"
+check "bin/pqshim, pqshim-doctor and pqshim-stats are executable" \
+    test -x "$dest/usr/bin/pqshim" -a -x "$dest/usr/bin/pqshim-doctor" -a -x "$dest/usr/bin/pqshim-stats"
 
 capture "$dest/usr/bin/pqshim" --version
 check_eq "installed pqshim --version" "pqshim $(head -n 1 "$root/VERSION")" "$out"
@@ -42,7 +43,7 @@ rm "$tmp/pqshim-link"
 
 capture "$dest/usr/bin/pqshim" -n doctor
 check_eq "installed pqshim -n doctor: the installed doctor" \
-    "LD_PRELOAD=$dest/usr/lib/pqshim/libpqshim.so $dest/usr/lib/pqshim/pqshim-doctor" "$out"
+    "LD_PRELOAD=$dest/usr/lib/pqshim/libpqshim.so $dest/usr/bin/pqshim-doctor" "$out"
 
 port=$(free_port)
 capture "$dest/usr/bin/pqshim" doctor "host=127.0.0.1 port=$port connect_timeout=5"
@@ -61,3 +62,21 @@ check "make uninstall DESTDIR=... PREFIX=/usr" eval '((rc == 0))'
 
 capture find "$dest" ! -type d
 check_eq "uninstall leaves no files" "" "$out"
+
+# another LIBDIR under PREFIX (the Debian package's multiarch folder): the
+# wrapper is told where at install time and still holds no DESTDIR
+multi=$tmp/multi
+capture mk install DESTDIR="$multi" PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu/pqshim
+check "make install LIBDIR=/usr/lib/<multiarch>/pqshim" eval '((rc == 0))'
+capture "$multi/usr/bin/pqshim" -n true
+check_eq "the installed wrapper preloads the library from that LIBDIR" \
+    "LD_PRELOAD=$multi/usr/lib/x86_64-linux-gnu/pqshim/libpqshim.so true" "$out"
+capture grep -rlF -- "$multi" "$multi"
+check_eq "DESTDIR appears in no installed file (other LIBDIR)" "" "$out"
+capture mk uninstall DESTDIR="$multi" PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu/pqshim
+capture find "$multi" ! -type d
+check_eq "uninstall leaves no files (other LIBDIR)" "" "$out"
+
+capture mk install DESTDIR="$tmp/outside" PREFIX=/usr LIBDIR=/opt/pqshim
+check "make install refuses a LIBDIR outside PREFIX, saying why" \
+    eval '((rc != 0)) && [[ $err == *"is not under PREFIX"* ]] && ! [[ -e $tmp/outside ]]'
