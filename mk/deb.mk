@@ -1,0 +1,18 @@
+# The Debian package: `make deb` builds build/pqshim_<version>_<arch>.deb
+# (scripts/deb.sh: dpkg-deb over a `make install` into build/deb/stage, built
+# with Debian's hardening flags in build/deb/); `make test-package` (also part
+# of `make test` as package-test) builds it, checks it with lintian, installs,
+# uses and removes it (tests/package/run.sh).
+
+.PHONY: deb package-test test-package
+
+EXTRA_TESTS += package-test
+
+deb:
+	@scripts/deps.sh dpkg-dev
+	@scripts/deb.sh
+
+# lintian, man-db (man -w) and the servers come from scripts/deps.sh
+package-test test-package: all
+	@scripts/deps.sh dpkg-dev lintian man-db
+	@tests/package/run.sh
