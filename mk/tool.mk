@@ -19,7 +19,10 @@ TOOL_DOCDIR  = $(PREFIX)/share/doc/pqshim
 TOOL_DATADIR = $(PREFIX)/share/pqshim
 TOOL_DOCTOR := $(B)/pqshim-doctor
 TOOL_STATS  := $(B)/pqshim-stats
-TOOL_LIBREL  = $(patsubst $(PREFIX)/%,%,$(LIBDIR))
+# PREFIX and LIBDIR without a trailing slash, LIBDIR relative to PREFIX
+TOOL_PREFIX  = $(patsubst %/,%,$(PREFIX))
+TOOL_LIBDIR  = $(patsubst %/,%,$(LIBDIR))
+TOOL_LIBREL  = $(patsubst $(TOOL_PREFIX)/%,%,$(TOOL_LIBDIR))
 
 EXTRA_TESTS += tool-test
 
@@ -55,14 +58,15 @@ doctor-test: all tool
 
 install: install-tool
 install-tool: tool
-	@case '$(LIBDIR)' in '$(PREFIX)'/?*) ;; *) echo "make install: LIBDIR=$(LIBDIR)" \
+	@case '$(TOOL_LIBDIR)' in '$(TOOL_PREFIX)'/?*) ;; *) echo "make install: LIBDIR=$(LIBDIR)" \
 		"is not under PREFIX=$(PREFIX); the wrapper finds the library relative to itself" >&2; \
 		exit 1;; esac
 	install -d $(DESTDIR)$(TOOL_BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(TOOL_MANDIR) \
 		$(DESTDIR)$(TOOL_DOCDIR) $(DESTDIR)$(TOOL_DATADIR)
-	sed 's|^\( *installed_libdir=\).*|\1$(TOOL_LIBREL)|' scripts/pqshim \
-		>$(DESTDIR)$(TOOL_BINDIR)/pqshim
-	chmod 0755 $(DESTDIR)$(TOOL_BINDIR)/pqshim
+	@mkdir -p $(B)
+	sed 's|^\( *installed_libdir=\).*|\1$(TOOL_LIBREL)|' scripts/pqshim >$(B)/pqshim.installed
+	install -m 0755 $(B)/pqshim.installed $(DESTDIR)$(TOOL_BINDIR)/pqshim
+	rm -f $(DESTDIR)$(LIBDIR)/pqshim-doctor $(DESTDIR)$(LIBDIR)/pqshim-stats # the old layout's
 	install -m 0755 $(TOOL_DOCTOR) $(DESTDIR)$(TOOL_BINDIR)/pqshim-doctor
 	install -m 0755 $(TOOL_STATS) $(DESTDIR)$(TOOL_BINDIR)/pqshim-stats
 	install -m 0644 man/pqshim.1 $(DESTDIR)$(TOOL_MANDIR)/pqshim.1
@@ -79,4 +83,6 @@ uninstall-tool:
 		$(DESTDIR)$(TOOL_MANDIR)/pqshim-doctor.1 $(DESTDIR)$(TOOL_MANDIR)/pqshim-stats.1 \
 		$(DESTDIR)$(TOOL_DOCDIR)/README.md $(DESTDIR)$(TOOL_DOCDIR)/SECURITY.md \
 		$(DESTDIR)$(TOOL_DATADIR)/VERSION
+	@# where installs before the Debian package's layout put the tools
+	rm -f $(DESTDIR)$(LIBDIR)/pqshim-doctor $(DESTDIR)$(LIBDIR)/pqshim-stats
 	rmdir $(DESTDIR)$(TOOL_DOCDIR) $(DESTDIR)$(TOOL_DATADIR) 2>/dev/null || true

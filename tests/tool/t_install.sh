@@ -77,6 +77,16 @@ capture mk uninstall DESTDIR="$multi" PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-g
 capture find "$multi" ! -type d
 check_eq "uninstall leaves no files (other LIBDIR)" "" "$out"
 
+# a symlink where the wrapper goes (a developer linked the tree's script
+# there): install replaces the link and never writes through it
+linked=$tmp/linked
+mkdir -p "$linked/usr/bin"
+cp "$pqshim" "$tmp/pqshim-copy"
+ln -s "$tmp/pqshim-copy" "$linked/usr/bin/pqshim"
+capture mk install DESTDIR="$linked" PREFIX=/usr/
+check "install over a symlinked wrapper leaves the link's target alone (PREFIX with a slash)" \
+    eval '((rc == 0)) && cmp -s "$pqshim" "$tmp/pqshim-copy" && ! [[ -L $linked/usr/bin/pqshim ]]'
+
 capture mk install DESTDIR="$tmp/outside" PREFIX=/usr LIBDIR=/opt/pqshim
 check "make install refuses a LIBDIR outside PREFIX, saying why" \
     eval '((rc != 0)) && [[ $err == *"is not under PREFIX"* ]] && ! [[ -e $tmp/outside ]]'
