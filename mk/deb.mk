@@ -12,7 +12,7 @@ deb:
 	@scripts/deps.sh dpkg-dev
 	@scripts/deb.sh
 
-# lintian, man-db (man -w) and the servers come from scripts/deps.sh
+# lintian and man-db (man pqshim-stats) from scripts/deps.sh; the servers are the test's own
 package-test test-package: all
 	@scripts/deps.sh dpkg-dev lintian man-db
 	@tests/package/run.sh

@@ -30,8 +30,9 @@ for tool in dpkg-deb dpkg-architecture dpkg-buildflags dpkg-shlibdeps gzip; do
 done
 
 : "${CC:=gcc}"
-triplet=$($CC -dumpmachine)
-arch=$(dpkg-architecture -t "$triplet" -qDEB_HOST_ARCH 2>/dev/null)
+triplet=$($CC -dumpmachine) || die "cannot run $CC -dumpmachine"
+arch=$(dpkg-architecture -t "$triplet" -qDEB_HOST_ARCH 2>/dev/null) ||
+    die "dpkg-architecture does not know $CC's target $triplet"
 multiarch=$(dpkg-architecture -t "$triplet" -qDEB_HOST_MULTIARCH 2>/dev/null)
 version=$(head -n 1 VERSION)
 [[ $version =~ ^[0-9][0-9A-Za-z.+~]*$ ]] || die "VERSION '$version' is not a native Debian version"
@@ -107,10 +108,6 @@ Files: *
 Copyright: 2026 the pqshim authors
 License: none-chosen
 
-Files: uthash.h (compiled into libpqshim.so)
-Copyright: 2003-2021 Troy D. Hanson <tdh@tkhanson.net>
-License: BSD-1-Clause
-
 License: none-chosen
  No licence has been chosen for pqshim yet.
 
@@ -132,6 +129,8 @@ License: BSD-1-Clause
  LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY, OR TORT (INCLUDING
  NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE OF THIS
  SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
+Comment: libpqshim.so includes uthash.h from Debian's uthash-dev,
+ Copyright 2003-2021 Troy D. Hanson <tdh@tkhanson.net>, under this licence.
 EOF
 chmod 0644 "$doc/copyright"
 
@@ -144,12 +143,15 @@ mkdir -p "$work/debian"
 printf 'Source: pqshim\n\nPackage: pqshim\nArchitecture: any\n' >"$work/debian/control"
 elves=("$stage/usr/lib/$multiarch/pqshim/libpqshim.so" "$stage/usr/bin/pqshim-doctor"
     "$stage/usr/bin/pqshim-stats")
-depends=$(cd "$work" && dpkg-shlibdeps -O "${elves[@]/#/$root/}" 2>/dev/null |
-    sed -n 's/^shlibs:Depends=//p')
+shlibs=$(cd "$work" && dpkg-shlibdeps -O "${elves[@]/#/$root/}") || die "dpkg-shlibdeps failed"
+depends=$(sed -n 's/^shlibs:Depends=//p' <<<"$shlibs")
 [[ $depends == *libc6* ]] || die "dpkg-shlibdeps gave no dependencies"
 rm -rf "$work"
 
-installed_size=$(du -sk --apparent-size "$stage" | cut -f 1)
+# as dpkg-gencontrol counts it: each file in whole KiB, 1 for each folder and
+# link (not du, whose folder sizes depend on the file system)
+installed_size=$(find "$stage" -mindepth 1 -printf '%y %s\n' |
+    awk '{ n += $1 == "f" ? int(($2 + 1023) / 1024) : 1 } END { print n }')
 mkdir -p "$stage/DEBIAN"
 cat >"$stage/DEBIAN/control" <<EOF
 Package: pqshim
@@ -175,8 +177,10 @@ Description: LD_PRELOAD shim making libpq prepared statements pooler-safe
 EOF
 (cd "$stage" && find . -path ./DEBIAN -prune -o -type f -printf '%P\n' | LC_ALL=C sort |
     xargs md5sum) >"$stage/DEBIAN/md5sums"
-chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/md5sums"
+# whatever the builder's umask: folders and programs 0755, the rest 0644
 find "$stage" -type d -exec chmod 0755 {} +
+find "$stage" -type f -perm /0111 -exec chmod 0755 {} +
+find "$stage" -type f ! -perm /0111 -exec chmod 0644 {} +
 find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 
 deb=build/pqshim_${version}_$arch.deb

@@ -40,7 +40,11 @@ capture env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -C "$r
 deb=${out##*$'\n'}
 check "make deb builds build/pqshim_${version}_$arch.deb" \
     eval '((rc == 0)) && [[ $deb == "$root/build/pqshim_${version}_$arch.deb" && -f $deb ]]'
-[[ -f $deb ]] || exit 1
+if [[ ! -f $deb ]]; then
+    printf '%s\n' "$out" "$err" | tail -n 20 | sed 's/^/     /'
+    echo "package: $npass passed, $nfail failed"
+    exit 1
+fi
 
 # --- what is in it -----------------------------------------------------------
 want=$(
@@ -62,8 +66,8 @@ EOF
 got=$(dpkg-deb -c "$deb" | grep -v '^d' | sed -E 's|^([^ ]+ +){5}\./||' | LC_ALL=C sort)
 check_eq "the package's files: library under the multiarch folder, tools in /usr/bin" "$want" "$got"
 capture dpkg-deb -c "$deb"
-check "every file is root's, none writable by others" \
-    eval '! awk '\''$2 != "root/root" || $1 ~ /^.{8}w/ && $1 !~ /^l/'\'' <<<"$out" | grep -q .'
+check "every file is root's, folders and programs 0755, the rest 0644" \
+    eval '! awk '\''$2 != "root/root" || $1 !~ /^(drwxr-xr-x|-rwxr-xr-x|-rw-r--r--|lrwxrwxrwx)$/'\'' <<<"$out" | grep -q .'
 
 field() { dpkg-deb -f "$deb" "$1"; }
 check_eq "control: Package, Version, Architecture" "pqshim $version $arch" \
@@ -77,7 +81,11 @@ dpkg-deb -x "$deb" "$x"
 elves=("$x$libdir/libpqshim.so" "$x/usr/bin/pqshim-doctor" "$x/usr/bin/pqshim-stats")
 unstripped=() soft=()
 for f in "${elves[@]}"; do
-    readelf -S -W "$f" | grep -qE ' \.(symtab|debug_[a-z]+|comment) ' && unstripped+=("${f#"$x"}")
+    if ! readelf -S -W "$f" >"$tmp/sections" 2>&1; then
+        unstripped+=("${f#"$x"}: not readable as ELF")
+        continue
+    fi
+    grep -qE ' \.(symtab|debug_[a-z]+|comment) ' "$tmp/sections" && unstripped+=("${f#"$x"}")
     readelf -d -W "$f" | grep -qE '\(FLAGS(_1)?\).*\bNOW\b' || soft+=("${f#"$x"}: no BIND_NOW")
     readelf -l -W "$f" | grep -q GNU_RELRO || soft+=("${f#"$x"}: no RELRO")
     readelf -l -W "$f" | grep -E 'GNU_STACK' | grep -q 'RWE' && soft+=("${f#"$x"}: executable stack")
@@ -86,7 +94,7 @@ check_eq "binaries stripped (no .symtab, .debug_*, .comment)" "" "${unstripped[*
 check_eq "binaries hardened (RELRO, BIND_NOW, no executable stack)" "" "${soft[*]}"
 capture readelf --dyn-syms -W "$x$libdir/libpqshim.so"
 check "the library is built with Debian's fortify and stack protector flags" \
-    eval '[[ $out == *__stack_chk_fail* && $out =~ __[a-z]+_chk ]]'
+    eval '[[ $out == *__stack_chk_fail* ]] && grep -v __stack_chk <<<"$out" | grep -qE "__[a-z]+_chk@"'
 capture "$root/scripts/check-exports.sh" "$x$libdir/libpqshim.so"
 check "the packaged library: only libpq's functions exported, no libpq DT_NEEDED" eval '((rc == 0))'
 capture bash -c "zcat '$x/usr/share/doc/pqshim/README.md.gz' | cmp - '$root/README.md'"
@@ -191,15 +199,20 @@ else
     capture dpkg -L pqshim
     check_has "this machine: dpkg -L lists the library" "$out" "$libdir/libpqshim.so"
     use "" "this machine"
-    capture env MANWIDTH=80 man pqshim-stats
-    check "this machine: man pqshim-stats shows the page, without warnings" \
-        eval '((rc == 0)) && [[ -z $err && $out == *"LIVE STATISTICS"* ]]'
+    if [[ -f /usr/share/man/man1/pqshim.1.gz ]]; then
+        capture env MANWIDTH=80 man pqshim-stats
+        check "this machine: man pqshim-stats shows the page, without warnings" \
+            eval '((rc == 0)) && [[ -z $err && $out == *"LIVE STATISTICS"* ]]'
+    else
+        echo "note: dpkg here leaves out /usr/share/man (a slim image's path-exclude): man not checked"
+    fi
     capture dpkg --purge pqshim
     check "this machine: dpkg --purge removes the package" eval '((rc == 0))'
     ((rc != 0)) || installed_here=0
     check_eq "this machine: none of its files left" "" "$(gone "")"
     capture dpkg-query -W -f='${Status}' pqshim
-    check "this machine: dpkg knows it as not installed" eval '[[ $out != *" installed" ]]'
+    check "this machine: dpkg keeps nothing of it (not even config-files)" \
+        eval '[[ $out == "" || $out == *" not-installed" ]]'
 fi
 
 servers_stop
