@@ -2,7 +2,8 @@
 # Install the Debian packages pqshim needs to build and test.
 #
 # Usage: scripts/deps.sh [EXTRA_PACKAGE...]
-#   e.g. scripts/deps.sh valgrind
+#   e.g. scripts/deps.sh valgrind, or scripts/deps.sh libpq5:arm64 (adds the
+#   architecture to dpkg when it is missing)
 #
 # Fast no-op (no apt-get at all) when every package is already installed.
 # Otherwise runs `apt-get update` once and installs only what is missing.
@@ -76,6 +77,17 @@ if [[ ! -e $policy ]]; then
     "${sudo[@]}" chmod 0755 "$policy"
 fi
 
+# packages of another architecture (libpq5:arm64 for make test-arm64) need
+# it added to dpkg first (multiarch)
+for pkg in "${missing[@]}"; do
+    [[ $pkg == *:* ]] || continue
+    foreign=${pkg##*:}
+    if [[ $foreign != "$(dpkg --print-architecture)" ]] &&
+        ! dpkg --print-foreign-architectures | grep -qx "$foreign"; then
+        echo "deps.sh: adding the $foreign architecture to dpkg (multiarch)" >&2
+        "${sudo[@]}" dpkg --add-architecture "$foreign"
+    fi
+done
 "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
 "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y --no-install-recommends "${missing[@]}"
