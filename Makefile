@@ -50,7 +50,8 @@ $(B)/shim/%.o: shim/%.S Makefile
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) -c -o $@ $<
 
-SHIM_O += $(B)/shim/hooks/dl_tramp_x86_64.o
+# the dlopen/dlsym stubs of the target (each .S is empty on other targets)
+SHIM_O += $(B)/shim/hooks/dl_tramp_x86_64.o $(B)/shim/hooks/dl_tramp_aarch64.o
 
 $(B)/libpqshim.so: $(SHIM_O) shim/exports.map
 	$(call quiet,CC,$@)$(CC) -shared $(LDFLAGS) -o $@ $(SHIM_O) -Wl,--version-script=shim/exports.map \

@@ -36,7 +36,7 @@ int pqshim_dlopen_mode(const char *file, int mode);
 static void init(void)
 {
 	/* dlvsym is not ours: RTLD_NEXT from here is libc's own dlsym */
-	static const char *const versions[] = { "GLIBC_2.34", "GLIBC_2.2.5" };
+	static const char *const versions[] = { "GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.17" };
 	void *(*real_dlsym)(void *, const char *) = NULL;
 	void *found = NULL;
 
