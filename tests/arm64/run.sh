@@ -14,20 +14,10 @@ cc=${ARM64_CC:-aarch64-linux-gnu-gcc}
 b=build/arm64
 sysroot=/usr/aarch64-linux-gnu
 libpq=/usr/lib/aarch64-linux-gnu/libpq.so.5
-pass=0 fail=0
-
-report() { # NAME PROBLEM (empty: ok)
-	if [[ -z $2 ]]; then
-		pass=$((pass + 1))
-		printf 'ok   %s\n' "$1"
-	else
-		fail=$((fail + 1))
-		printf 'FAIL %s\n%s\n' "$1" "$2" | sed '2,$s/^/     /'
-	fi
-}
+# shellcheck source=tests/lib/report.sh
+source "$root/tests/lib/report.sh"
 finish() {
-	echo "arm64: $pass passed, $fail failed"
-	((fail == 0))
+	report_summary arm64
 	exit
 }
 

@@ -7,17 +7,8 @@
 # Prints ok/FAIL per case and "demo: N passed, M failed".
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-pass=0 fail=0
-
-report() { # NAME PROBLEM (empty: ok)
-	if [[ -z $2 ]]; then
-		pass=$((pass + 1))
-		printf 'ok   %s\n' "$1"
-	else
-		fail=$((fail + 1))
-		printf 'FAIL %s\n%s\n' "$1" "$2" | sed '2,$s/^/     /'
-	fi
-}
+# shellcheck source=tests/lib/report.sh
+source "$root/tests/lib/report.sh"
 
 out=$(DEMO_SECONDS=1 "$root/scripts/demo.sh" 2>&1)
 rc=$?
@@ -60,5 +51,4 @@ report "it ends with the Dockerfile and systemd lines" \
 	"$(grep -q '^  Dockerfile: *ENV LD_PRELOAD=/usr/lib/[a-z0-9_-]*/pqshim/libpqshim.so$' <<<"$out" &&
 		grep -q '^  systemd unit: *Environment=LD_PRELOAD=/' <<<"$out" || echo "missing")"
 
-echo "demo: $pass passed, $fail failed"
-((fail == 0))
+report_summary demo

@@ -18,13 +18,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/../tool/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/servers.sh
 source "$root/tests/lib/servers.sh"
 
-# lib.sh's ok and fail, counted
-npass=0 nfail=0
-eval "lib_$(declare -f ok)"
-eval "lib_$(declare -f fail)"
-ok() { npass=$((npass + 1)) && lib_ok "$@"; }
-fail() { nfail=$((nfail + 1)) && lib_fail "$@"; }
-
 # set before servers_init, which chains onto it: a package this test put on
 # the machine never stays there, whatever happens
 installed_here=0

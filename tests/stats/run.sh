@@ -20,17 +20,8 @@ client=$root/build/tests/stats/stats_client
 stats=$root/build/pqshim-stats
 # shellcheck source=tests/lib/servers.sh
 source "$root/tests/lib/servers.sh"
-pass=0 fail=0
-
-report() { # NAME PROBLEM (empty: ok)
-    if [[ -z $2 ]]; then
-        pass=$((pass + 1))
-        printf 'ok   %s\n' "$1"
-    else
-        fail=$((fail + 1))
-        printf 'FAIL %s\n%s\n' "$1" "$2" | sed '2,$s/^/     /'
-    fi
-}
+# shellcheck source=tests/lib/report.sh
+source "$root/tests/lib/report.sh"
 
 node_exporter() { # the binary's path, fetched once; empty when it cannot be had
     local cache=/var/cache/pqshim-tools bin
@@ -169,5 +160,4 @@ printf '%s\n' "$out" >"$PQT_TMPDIR/stats-output.txt"
 [[ -n ${PQT_SHOW:-} ]] && printf '%s\n' "$out"
 
 servers_stop
-printf 'stats: %d passed, %d failed\n' "$pass" "$fail"
-((fail == 0))
+report_summary stats

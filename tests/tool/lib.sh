@@ -26,12 +26,16 @@ tmp=$(mktemp -d /tmp/pqshim-tooltest.XXXXXXXX)
 # Set before servers_init (tests/lib/servers.sh chains onto it).
 trap 'rm -rf -- "$tmp"' EXIT
 
+npass=0 nfail=0 # counted for files that end with their own summary line
+
 ok() {
+    npass=$((npass + 1))
     printf 'ok   %s\n' "$1"
 }
 
 # fail NAME [DETAIL...]
 fail() {
+    nfail=$((nfail + 1))
     printf 'FAIL %s\n' "$1"
     shift
     if (($#)); then
