@@ -16,7 +16,7 @@ if [ "$want" != "$have" ]; then
 	diff <(echo "$want") <(echo "$have") || true
 	problems=$((problems + 1))
 fi
-if "$readelf" -d "$lib" | grep -q 'NEEDED.*libpq'; then
+if grep -q 'NEEDED.*libpq' <<<"$("$readelf" -d "$lib")"; then
 	echo "$lib has a DT_NEEDED on libpq"
 	problems=$((problems + 1))
 fi
@@ -30,7 +30,7 @@ else
 		echo "preloading into sh changed its output: $out"
 		problems=$((problems + 1))
 	fi
-	if LD_PRELOAD=$lib LD_DEBUG=files sh -c true 2>&1 | grep -q 'file=[^ ]*libpq\.so'; then
+	if grep -q 'file=[^ ]*libpq\.so' <<<"$(LD_PRELOAD=$lib LD_DEBUG=files sh -c true 2>&1)"; then
 		echo "preloading into sh loaded libpq"
 		problems=$((problems + 1))
 	fi

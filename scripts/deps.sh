@@ -83,7 +83,7 @@ for pkg in "${missing[@]}"; do
     [[ $pkg == *:* ]] || continue
     foreign=${pkg##*:}
     if [[ $foreign != "$(dpkg --print-architecture)" ]] &&
-        ! dpkg --print-foreign-architectures | grep -qx "$foreign"; then
+        ! grep -qx "$foreign" <<<"$(dpkg --print-foreign-architectures)"; then
         echo "deps.sh: adding the $foreign architecture to dpkg (multiarch)" >&2
         "${sudo[@]}" dpkg --add-architecture "$foreign"
     fi

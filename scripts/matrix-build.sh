@@ -46,7 +46,7 @@ stamp() { printf '%s recipe %s\n' "$(sum_of "$2")" "$RECIPE" >"$cache/$1/.pqshim
 unpack() {
 	local top
 	mkdir -p "$cache/src"
-	top=$(tar tJf "$vendor/$1" | head -n 1 | cut -d/ -f1)
+	top=$(tar tJf "$vendor/$1" | sed -n '1s,/.*,,p')
 	rm -rf "${cache:?}/src/$top"
 	tar xJf "$vendor/$1" -C "$cache/src"
 	printf '%s\n' "$cache/src/$top"

@@ -60,7 +60,7 @@ got=$(dpkg-deb -c "$deb" | grep -v '^d' | sed -E 's|^([^ ]+ +){5}\./||' | LC_ALL
 check_eq "the package's files: library under the multiarch folder, tools in /usr/bin" "$want" "$got"
 capture dpkg-deb -c "$deb"
 check "every file is root's, folders and programs 0755, the rest 0644" \
-    eval '! awk '\''$2 != "root/root" || $1 !~ /^(drwxr-xr-x|-rwxr-xr-x|-rw-r--r--|lrwxrwxrwx)$/'\'' <<<"$out" | grep -q .'
+    eval '[[ -z $(awk '\''$2 != "root/root" || $1 !~ /^(drwxr-xr-x|-rwxr-xr-x|-rw-r--r--|lrwxrwxrwx)$/'\'' <<<"$out") ]]'
 
 field() { dpkg-deb -f "$deb" "$1"; }
 check_eq "control: Package, Version, Architecture" "pqshim $version $arch" \
@@ -79,15 +79,18 @@ for f in "${elves[@]}"; do
         continue
     fi
     grep -qE ' \.(symtab|debug_[a-z]+|comment) ' "$tmp/sections" && unstripped+=("${f#"$x"}")
-    readelf -d -W "$f" | grep -qE '\(FLAGS(_1)?\).*\bNOW\b' || soft+=("${f#"$x"}: no BIND_NOW")
-    readelf -l -W "$f" | grep -q GNU_RELRO || soft+=("${f#"$x"}: no RELRO")
-    readelf -l -W "$f" | grep -E 'GNU_STACK' | grep -q 'RWE' && soft+=("${f#"$x"}: executable stack")
+    # Whole outputs in variables: `producer | grep -q` under pipefail fails
+    # at random when grep exits first and the producer gets SIGPIPE (141).
+    dyn=$(readelf -d -W "$f") seg=$(readelf -l -W "$f")
+    grep -qE '\(FLAGS(_1)?\).*\bNOW\b' <<<"$dyn" || soft+=("${f#"$x"}: no BIND_NOW")
+    grep -q GNU_RELRO <<<"$seg" || soft+=("${f#"$x"}: no RELRO")
+    grep -qE 'GNU_STACK.*RWE' <<<"$seg" && soft+=("${f#"$x"}: executable stack")
 done
 check_eq "binaries stripped (no .symtab, .debug_*, .comment)" "" "${unstripped[*]}"
 check_eq "binaries hardened (RELRO, BIND_NOW, no executable stack)" "" "${soft[*]}"
 capture readelf --dyn-syms -W "$x$libdir/libpqshim.so"
 check "the library is built with Debian's fortify and stack protector flags" \
-    eval '[[ $out == *__stack_chk_fail* ]] && grep -v __stack_chk <<<"$out" | grep -qE "__[a-z]+_chk@"'
+    eval '[[ $out == *__stack_chk_fail* ]] && [[ $(grep -v __stack_chk <<<"$out") =~ __[a-z]+_chk@ ]]'
 capture "$root/scripts/check-exports.sh" "$x$libdir/libpqshim.so"
 check "the packaged library: only libpq's functions exported, no libpq DT_NEEDED" eval '((rc == 0))'
 capture bash -c "zcat '$x/usr/share/doc/pqshim/README.md.gz' | cmp - '$root/README.md'"
@@ -183,7 +186,7 @@ if ((EUID != 0)); then
     echo "note: not root: the package was installed into a dpkg --root area only"
 elif [[ ${PQSHIM_TEST_SYSTEM_INSTALL:-1} == 0 ]]; then
     echo "note: PQSHIM_TEST_SYSTEM_INSTALL=0: the package was installed into a dpkg --root area only"
-elif dpkg-query -W -f='${Status}' pqshim 2>/dev/null | grep -q ' installed$'; then
+elif [[ $(dpkg-query -W -f='${Status}' pqshim 2>/dev/null) == *' installed' ]]; then
     echo "note: pqshim is installed on this machine already: left alone, only the dpkg --root area tested"
 else
     installed_here=1

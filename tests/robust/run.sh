@@ -294,7 +294,7 @@ noshim_one() {
 		problem="stderr differs:"$'\n'"$(diff "$work/n0.err" "$work/n1.err" | head -n 20)"
 	elif [ -s "$work/noshim.log" ]; then
 		problem="the shim logged:"$'\n'"$(head -n 5 "$work/noshim.log")"
-	elif grep -E 'libpq\.so|libpq[-.][0-9]' "$work/n2.err" | grep -qv libpqshim; then
+	elif [ -n "$(grep -E 'libpq\.so|libpq[-.][0-9]' "$work/n2.err" | grep -v libpqshim)" ]; then
 		problem="libpq was loaded:"$'\n'"$(grep -E 'libpq' "$work/n2.err" | grep -v libpqshim | head -n 5)"
 	elif grep -q 'pqshim\[' "$work/n2.err"; then
 		problem="a log line on stderr with PQSHIM_LOG=debug"
