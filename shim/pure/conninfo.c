@@ -26,6 +26,7 @@ static const char *const key_names[K_N] = {
 
 static const char uri_long[] = "postgresql://";
 static const char uri_short[] = "postgres://";
+static size_t uri_prefix(const char *s);
 
 /* V_KEPT: a valid value that chooses nothing (pgbouncer=false) */
 enum vstate { V_UNSET, V_KEPT, V_DECIDES, V_BAD };
@@ -187,7 +188,7 @@ static char *kv_rewrite(const char *s, struct seen *st, bool *failed)
 {
 	size_t len = strlen(s), i = 0, n = 0, mark;
 	bool removed = false, tail_removed = false;
-	char *out = shim_malloc(len + 1);
+	char *out = shim_malloc(len + 2); /* + the blank that may keep it key/value below */
 	char value[VALUE_MAX];
 	struct kv kv;
 	int r;
@@ -224,6 +225,16 @@ static char *kv_rewrite(const char *s, struct seen *st, bool *failed)
 		return NULL;
 	}
 	out[tail_removed ? mark : n] = '\0';
+	/*
+	 * libpq takes a string that starts with "postgresql://" for a URI.
+	 * "pqshim_mode=x postgresql://h/db?a=b" is key/value (its second key is
+	 * "postgresql://h/db?a", which libpq rejects): a leading blank keeps the
+	 * rewritten string key/value, so libpq still rejects that key.
+	 */
+	if (uri_prefix(out)) {
+		memmove(out + 1, out, strlen(out) + 1);
+		out[0] = ' ';
+	}
 	return out;
 }
 

@@ -112,6 +112,13 @@ static const struct row rows[] = {
 	{ "host=h dbname=d", NULL, 0, NULL, "", "" },
 	{ "", NULL, 0, NULL, "", "" },
 	{ "PGBOUNCER=true", NULL, 0, NULL, "", "" },
+	/* what is left starts like a URI: a blank keeps it key/value (found by fuzz_conninfo) */
+	{ "pqshim_mode=unnamed postgresql://h/db?a=b", " postgresql://h/db?a=b", U, "pqshim_mode",
+	  "pqshim_mode", "" },
+	{ "pgbouncer=true\tpostgres://h?pgbouncer=true", " postgres://h?pgbouncer=true", U,
+	  "pgbouncer", "pgbouncer", "" },
+	{ "pgbouncer=true host=h postgresql://x=1", "host=h postgresql://x=1", U, "pgbouncer",
+	  "pgbouncer", "" },
 	/* precedence, repeats, empty and bad values */
 	{ "prepared_statements=true", "", D, "prepared_statements", "prepared_statements", "" },
 	{ "prepared_statements=false", "", U, "prepared_statements", "prepared_statements", "" },
