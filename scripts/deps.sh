@@ -26,10 +26,16 @@ packages=(
     "$@"
 )
 
+# is_installed PKG[:ARCH]: installed for ARCH (default the native one) or as
+# Architecture: all. A Multi-Arch: same package (check) may be installed for
+# two architectures at once: dpkg-query then prints one line for each.
 is_installed() {
-    local status
-    status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1
-    [[ $status == "install ok installed" ]]
+    local name=${1%%:*} want=${1#*:} arch status
+    [[ $1 == *:* ]] || want=$(dpkg --print-architecture)
+    while read -r arch status; do
+        [[ $status == "install ok installed" && ($arch == "$want" || $arch == all) ]] && return 0
+    done <<<"$(dpkg-query -W -f='${Architecture} ${Status}\n' "$name" 2>/dev/null)"
+    return 1
 }
 
 missing=()
