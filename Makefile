@@ -62,7 +62,8 @@ $(B)/libcore.a: $(CORE_O)
 
 $(B)/tests/unit/%: tests/unit/%.c tests/unit/check_main.h $(B)/libcore.a
 	@mkdir -p $(@D)
-	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libcore.a $(CHECK_LIBS) -lpthread
+	$(call quiet,CC,$@)$(CC) $(ALL_CFLAGS) -Itests/unit -DPQT_EXT_LOCAL='"$(B)/tests/integ/ext_local.so"' \
+		-o $@ $< $(B)/libcore.a $(CHECK_LIBS) -lpthread
 
 $(INTEG): $(INTEG_SRC) $(wildcard tests/integ/*.h) Makefile
 	@mkdir -p $(@D)

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs each unit-test binary given (each prints "<suite>: N passed, N failed")
 # and sums them: "unit: N passed, N failed". Every one must pass.
+# PQT_EMULATOR runs them under an emulator (make test-arm64: qemu-aarch64).
 set -u
 passed=0 failed=0
+emu=()
+[[ -z ${PQT_EMULATOR:-} ]] || read -r -a emu <<<"$PQT_EMULATOR"
 for t in "$@"; do
-	out=$("$t" 2>&1)
+	out=$("${emu[@]}" "$t" 2>&1)
 	rc=$?
 	printf '%s\n' "$out"
 	line=$(grep -E '^[a-z_]+: [0-9]+ passed, [0-9]+ failed$' <<<"$out" | tail -n 1)

@@ -20,11 +20,7 @@ if [[ -n ${CASE:-} ]] && ! "$bin" --list | grep "^$CASE " >/dev/null && ! grep -
 	echo "integration: no case named $CASE ($bin --list and the shell_case lines here name them)"
 	exit 2
 fi
-servers_init
-servers_start_pg
-servers_start_pgbouncer tx1 transaction 1
-servers_start_pgbouncer tx2 transaction 2
-export PQT_DSN=$PQT_PG_DSN PQT_BOUNCER_DSN=$PQT_BOUNCER_TX1_DSN PQT_BOUNCER2_DSN=$PQT_BOUNCER_TX2_DSN
+cases_start_servers
 export PQT_BIN_DIR=$root/build/tests/integ
 
 pass=0

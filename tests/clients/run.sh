@@ -22,7 +22,8 @@
 #
 # Environment: PQSHIM_SO (default build/libpqshim.so), PQT_PYTHON (default
 # /usr/bin/python3: Debian's python3-psycopg* are for the system python),
-# PQT_RUBY, PQT_PHP, PQT_CLIENTS_ONLY (an ERE: run only the matching cases).
+# PQT_RUBY, PQT_PHP, PQT_CLIENTS_ONLY (an ERE: run only the matching cases),
+# PQT_EMULATOR (the clients run under it: make test-arm64's arm64 python).
 # Prints "ok"/"FAIL" per case with what was seen without and with the shim,
 # and ends with "clients: N passed, M failed".
 set -euo pipefail
@@ -35,6 +36,8 @@ php=${PQT_PHP:-/usr/bin/php}
 only=${PQT_CLIENTS_ONLY:-}
 # shellcheck source=tests/lib/servers.sh
 source "$root/tests/lib/servers.sh"
+# shellcheck source=tests/lib/preload.sh
+source "$root/tests/lib/preload.sh"
 
 if [ ! -f "$shim" ]; then
 	echo "clients: $shim is not built (make all)" >&2
@@ -84,14 +87,12 @@ fresh() {
 
 # run NAME with|without MODE CMD... -> exit code; output in $logdir/NAME.<with|without>
 run() {
-	local name=$1 how=$2 mode=$3 rc=0
+	local name=$1 how=$2 mode=$3 rc=0 preload=
 	shift 3
 	fresh
-	if [ "$how" = with ]; then
-		env LD_PRELOAD="$shim" PQSHIM_MODE="$mode" timeout 90 "$@" >"$logdir/$name.$how" 2>&1 || rc=$?
-	else
-		env -u LD_PRELOAD PQSHIM_MODE="$mode" timeout 90 "$@" >"$logdir/$name.$how" 2>&1 || rc=$?
-	fi
+	[ "$how" = without ] || preload=$shim
+	preload_argv "$preload" "$@"
+	PQSHIM_MODE=$mode timeout 90 "${PRELOAD_ARGV[@]}" >"$logdir/$name.$how" 2>&1 || rc=$?
 	return "$rc"
 }
 

@@ -108,13 +108,8 @@ PQT_CASE(rtld_local_load, true,
 	 "an extension that loads libpq with RTLD_LOCAL (psycopg2, DBD::Pg) is covered");
 static int rtld_local_load(void)
 {
-	const char *dir = getenv("PQT_BIN_DIR");
-	char path[1024];
-
-	CHECK(dir, "PQT_BIN_DIR is set");
-	snprintf(path, sizeof(path), "%s/rtld_main", dir);
-	execl(path, path, (char *)NULL);
-	CHECK(0, "exec %s", path);
+	pqt_exec_prog("rtld_main", NULL);
+	CHECK(0, "exec rtld_main");
 	return 1;
 }
 
@@ -122,13 +117,8 @@ PQT_CASE(deepbind_load, true,
 	 "an extension loaded with RTLD_DEEPBIND (PHP's pdo_pgsql) is covered");
 static int deepbind_load(void)
 {
-	const char *dir = getenv("PQT_BIN_DIR");
-	char path[1024];
-
-	CHECK(dir, "PQT_BIN_DIR is set");
-	snprintf(path, sizeof(path), "%s/rtld_main", dir);
-	execl(path, path, "deepbind", (char *)NULL);
-	CHECK(0, "exec %s", path);
+	pqt_exec_prog("rtld_main", "deepbind");
+	CHECK(0, "exec rtld_main deepbind");
 	return 1;
 }
 

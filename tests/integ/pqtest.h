@@ -81,6 +81,13 @@ PGresult *pqt_async_result(PGconn *conn);
 bool pqt_async_end(PGconn *conn);
 /* How many prepared statements the server session holds. */
 int pqt_server_statements(PGconn *conn);
+/*
+ * Replaces the process with $PQT_BIN_DIR/prog [arg], which keeps the
+ * environment (LD_PRELOAD included). Under an emulator (PQT_EMULATOR, make
+ * test-arm64) the host cannot exec the program itself: it runs under the
+ * emulator, LD_PRELOAD handed to it with -E. Returns only on failure.
+ */
+void pqt_exec_prog(const char *prog, const char *arg);
 
 
 #endif

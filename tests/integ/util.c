@@ -1,7 +1,9 @@
 /* Helpers shared by the integration cases. */
+#include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pqtest.h"
 
@@ -131,4 +133,35 @@ bool pqt_value_of(PGresult *r, const char *want)
 		fprintf(stderr, "  got '%s', expected '%s'\n", pqt_value(r), want);
 	PQclear(r);
 	return ok;
+}
+
+void pqt_exec_prog(const char *prog, const char *arg)
+{
+	const char *dir = getenv("PQT_BIN_DIR"), *emu = getenv("PQT_EMULATOR");
+	const char *preload = getenv("LD_PRELOAD");
+	char path[1024], words[1024], opt[1100], *argv[16];
+	int n = 0;
+
+	if (!dir) {
+		fprintf(stderr, "  PQT_BIN_DIR is not set\n");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, prog);
+	if (emu && emu[0]) {
+		snprintf(words, sizeof(words), "%s", emu);
+		for (char *w = strtok(words, " "); w && n < 10; w = strtok(NULL, " "))
+			argv[n++] = w;
+		if (preload) {
+			snprintf(opt, sizeof(opt), "LD_PRELOAD=%s", preload);
+			argv[n++] = "-E";
+			argv[n++] = opt;
+			unsetenv("LD_PRELOAD"); /* the emulator is a host program */
+		}
+	}
+	argv[n++] = path;
+	if (arg)
+		argv[n++] = (char *)arg;
+	argv[n] = NULL;
+	execvp(argv[0], argv);
+	fprintf(stderr, "  exec %s: %s\n", argv[0], strerror(errno));
 }

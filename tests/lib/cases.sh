@@ -6,19 +6,33 @@
 # ways; a tracked case is a fix the PgBouncer under test answers itself (it
 # tracks prepared statements): it must pass both ways, and says so.
 #
+#   cases_start_servers               PostgreSQL and PgBouncers tx1 (pool 1) and
+#                                     tx2 (pool 2), transaction mode, and the
+#                                     PQT_DSN, PQT_BOUNCER_DSN, PQT_BOUNCER2_DSN
+#                                     the cases read (tests/lib/servers.sh sourced)
 #   cases_run BIN SHIM LOG [ONLY]     adds to $pass / $fail, prints ok/FAIL lines
 #   cases_report NAME KIND DOC PROBLEM    one such line (for cases run otherwise)
 #
-# ONLY, when set, runs that case alone.
+# ONLY, when set, runs that case alone. PQT_EMULATOR runs BIN under an
+# emulator (tests/lib/preload.sh).
+
+# shellcheck source=tests/lib/preload.sh
+source "$(dirname "${BASH_SOURCE[0]}")/preload.sh"
+
+cases_start_servers() {
+	servers_init
+	servers_start_pg
+	servers_start_pgbouncer tx1 transaction 1
+	servers_start_pgbouncer tx2 transaction 2
+	export PQT_DSN=$PQT_PG_DSN PQT_BOUNCER_DSN=$PQT_BOUNCER_TX1_DSN PQT_BOUNCER2_DSN=$PQT_BOUNCER_TX2_DSN
+}
 
 # cases_one BIN SHIM LOG NAME with|without -> the case's exit code
 cases_one() {
-	local rc=0
-	if [ "$5" = with ]; then
-		LD_PRELOAD=$2 timeout 120 "$1" "$4" >"$3" 2>&1 || rc=$?
-	else
-		env -u LD_PRELOAD timeout 120 "$1" "$4" >"$3" 2>&1 || rc=$?
-	fi
+	local rc=0 preload=
+	[ "$5" = without ] || preload=$2
+	preload_argv "$preload" "$1" "$4"
+	timeout 120 "${PRELOAD_ARGV[@]}" >"$3" 2>&1 || rc=$?
 	return "$rc"
 }
 
@@ -37,7 +51,12 @@ cases_report() {
 }
 
 cases_run() {
-	local bin=$1 shim=$2 log=$3 only=${4:-} name kind doc problem rc
+	local bin=$1 shim=$2 log=$3 only=${4:-} name kind doc problem rc list
+	preload_argv '' "$bin" --list
+	list=$("${PRELOAD_ARGV[@]}") || {
+		cases_report "$(basename "$bin") --list" keep "the cases" "exit $?"$'\n'"$list"
+		return 0
+	}
 	while read -r name kind doc; do
 		[[ -z $only || $name == "$only" ]] || continue
 		problem=
@@ -60,5 +79,5 @@ cases_run() {
 				problem="without the shim (PgBouncer should answer it itself): exit $rc"$'\n'"$(cat "$log")"
 		fi
 		cases_report "$name" "$kind" "$doc" "$problem"
-	done < <("$bin" --list)
+	done <<<"$list"
 }

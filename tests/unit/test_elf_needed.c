@@ -23,9 +23,9 @@ static const char *write_tmp(const void *data, size_t len)
 
 START_TEST(real_objects)
 {
-	/* the Makefile builds this test after ext_local.so, which links libpq */
-	ck_assert(elf_needs("build/tests/integ/ext_local.so", "libpq.so"));
-	ck_assert(!elf_needs("build/tests/integ/ext_local.so", "libnothing.so"));
+	/* the Makefile builds this test after ext_local.so (of its own build dir), which links libpq */
+	ck_assert(elf_needs(PQT_EXT_LOCAL, "libpq.so"));
+	ck_assert(!elf_needs(PQT_EXT_LOCAL, "libnothing.so"));
 	ck_assert(!elf_needs("/bin/sh", "libpq.so"));
 	ck_assert(elf_needs("/bin/sh", "libc.so"));
 }
