@@ -52,8 +52,10 @@ static inline const char *prep_wire_name(const struct prep_plan *p, const char *
  */
 struct prep_inflight {
 	bool changed; /* a DEALLOCATE, DISCARD ALL, Close or SQL PREPARE of the name is in
-			 flight instead: what the name will mean is not known here */
-	const char *server;
+			 flight instead: its text is not known here */
+	bool gone;    /* changed by a DEALLOCATE, DISCARD ALL or Close: the app will not
+			 hold the name (within a Sync exact: an error aborts the rest) */
+	const char *server; /* changed by a SQL PREPARE: the name it is prepared under */
 	const char *query;
 	int nparams;
 	const Oid *types;
@@ -102,6 +104,12 @@ bool policy_unnamed_text(const struct stmt_table *t, const char *name,
 			 const struct prep_inflight *inflight, struct prep_inflight *out);
 
 /*
+ * The statement of a SQL PREPARE's body " AS <statement>" (its text after
+ * the name), or NULL when the body is not of that form (a type list).
+ */
+const char *policy_sql_body_query(const char *body);
+
+/*
  * A reference (execute, describe) to a name the app does not hold, in a mode
  * where such a name must not reach the server (unnamed, pooled, or behind a
  * pooler that tracks statements): nothing recorded, nothing in flight, and
@@ -112,7 +120,8 @@ bool policy_unnamed_text(const struct stmt_table *t, const char *name,
  * the app deallocated while the shim ran it under another name (stale: the
  * server may still hold an old statement under it) is answered the same way
  * in every mode, from policy_map_name's NAMES_GONE (route_exec, track_missing),
- * so the lookup costs nothing more on the hot path.
+ * so the lookup costs nothing more on the hot path. A name deallocated or
+ * closed by a command in flight ahead (inflight->gone) is missing too.
  */
 /*
  * The name to send for one the shim does not know: as the app wrote it (the

@@ -27,40 +27,62 @@ int track_sync(struct conn_state *cs, int sent)
 	return sent ? push(cs, OP_SYNC, sent) : sent;
 }
 
-/* True when op, sent earlier in this pipeline, changes what `name` means. */
-static bool touches(const struct op *op, const char *name)
+/*
+ * The last effect of SQL op on `name` (a DEALLOCATE [ALL], DISCARD ALL or
+ * PREPARE of it), or NULL.
+ */
+static const struct sql_fx *sql_touch(const struct op *op, const char *name)
 {
-	const struct sql_fx *fx;
+	const struct sql_fx *fx, *last = NULL;
 
-	if (op->kind == OP_CLOSE)
-		return strncmp(op->key, name, STMT_NAME_MAX) == 0;
-	if (op->kind != OP_SQL)
-		return false;
 	for (int i = 0; i < op->plan->n_fx; i++) {
 		fx = &op->plan->fx[i];
 		if (fx->kind == FX_DEALLOCATE_ALL || fx->kind == FX_DISCARD_ALL ||
 		    (!fx->no_effect && strncmp(fx->key, name, STMT_NAME_MAX) == 0))
-			return true;
+			last = fx;
 	}
-	return false;
+	return last;
+}
+
+/* What a SQL PREPARE in flight makes the name mean. */
+static void sql_prepared(const struct sql_fx *fx, struct prep_inflight *buf)
+{
+	const char *query = fx->virtual_record ? policy_sql_body_query(fx->body) : NULL;
+
+	buf->changed = !query; /* a SQL PREPARE's text is its own unless recorded only */
+	buf->server = fx->virtual_record ? "" : fx->server;
+	buf->query = query;
+	buf->nparams = 0;
+	buf->types = NULL;
 }
 
 const struct prep_inflight *track_inflight(struct conn_state *cs, const char *name,
 					   struct prep_inflight *buf)
 {
 	const struct op *found = NULL;
+	const struct sql_fx *fx = NULL, *t;
 
 	if (!name || !cs->q.head || !real_in_pipeline(cs->conn))
 		return NULL;
-	for (const struct op *op = cs->q.head; op; op = op->next)
-		if (((op->kind == OP_PREPARE || op->kind == OP_STANDIN) &&
-		     strncmp(op->key, name, STMT_NAME_MAX) == 0) ||
-		    touches(op, name))
+	for (const struct op *op = cs->q.head; op; op = op->next) {
+		if ((op->kind == OP_PREPARE || op->kind == OP_STANDIN || op->kind == OP_CLOSE) &&
+		    strncmp(op->key, name, STMT_NAME_MAX) == 0) {
 			found = op;
+			fx = NULL;
+		} else if (op->kind == OP_SQL && (t = sql_touch(op, name))) {
+			found = op;
+			fx = t;
+		}
+	}
 	if (!found)
 		return NULL;
+	buf->gone = found->kind == OP_CLOSE || (fx && fx->kind != FX_PREPARE);
+	if (fx && fx->kind == FX_PREPARE) {
+		sql_prepared(fx, buf);
+		return buf;
+	}
 	buf->changed = found->kind != OP_PREPARE && found->kind != OP_STANDIN;
-	buf->server = found->server;
+	buf->server = buf->gone ? NULL : found->server;
 	buf->query = found->query;
 	buf->nparams = found->nparams;
 	buf->types = found->types;

@@ -136,7 +136,9 @@ const char *policy_map_name(struct stmt_table *t, enum shim_mode mode, const cha
 		*entry = NULL;
 	if (mode == MODE_OFF || !name || !name[0])
 		return name;
-	if (inflight && !inflight->changed)
+	if (inflight && inflight->gone)
+		return name; /* the server's 26000 names it (unless policy_missing answered first) */
+	if (inflight && (!inflight->changed || (inflight->server && inflight->server[0])))
 		return strncmp(inflight->server, name, STMT_NAME_MAX) == 0 ? name : inflight->server;
 	s = stmt_table_find(t, name);
 	if (entry)
@@ -170,8 +172,27 @@ const char *policy_unknown_name(const char *name, char buf[SERVER_NAME_BUF])
 bool policy_missing(const struct stmt_table *t, enum shim_mode mode, bool tracking,
 		    const char *name, const struct prep_inflight *inflight)
 {
-	return (mode_records_text(mode) || tracking) && name && name[0] && !inflight &&
-	       !t->sql_names && name_is_utf8(name) && !stmt_table_find(t, name);
+	if (!(mode_records_text(mode) || tracking) || !name || !name[0] || !name_is_utf8(name))
+		return false;
+	if (inflight)
+		return inflight->gone;
+	return !t->sql_names && !stmt_table_find(t, name);
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+const char *policy_sql_body_query(const char *body)
+{
+	if (!body)
+		return NULL;
+	while (is_blank(*body))
+		body++;
+	if (strncasecmp(body, "as", 2) != 0 || !is_blank(body[2]))
+		return NULL;
+	return body + 3;
 }
 
 bool policy_unnamed_text(const struct stmt_table *t, const char *name,
@@ -189,20 +210,16 @@ bool policy_unnamed_text(const struct stmt_table *t, const char *name,
 	if (!s || stmt_server_name(s))
 		return false;
 	out->changed = false;
+	out->gone = false;
 	out->server = "";
 	out->query = stmt_query(s);
 	out->nparams = stmt_nparams(s);
 	out->types = stmt_types(s);
 	if (stmt_origin(s) == STMT_SQL) {
-		/* a SQL PREPARE's body, " AS <query>" (those with a type list are not recorded so) */
-		const char *q = out->query;
-
-		while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
-			q++;
-		if (strncasecmp(q, "as", 2) != 0 || !(q[2] == ' ' || q[2] == '\t' || q[2] == '\n' ||
-						       q[2] == '\r'))
+		/* a SQL PREPARE's body (those with a type list are not recorded so) */
+		out->query = policy_sql_body_query(out->query);
+		if (!out->query)
 			return false;
-		out->query = q + 3;
 		out->nparams = 0;
 		out->types = NULL;
 	}

@@ -103,7 +103,7 @@ void route_exec(const struct route_facts *f, struct stmt_table *t, struct conten
 		out->kind = ROUTE_AS_SQL;
 		return;
 	}
-	if (s && !stmt_server_name(s) && policy_unnamed_text(t, name, NULL, &out->text)) {
+	if (s && !f->inflight && !stmt_server_name(s) && policy_unnamed_text(t, name, NULL, &out->text)) {
 		out->kind = ROUTE_UNNAMED; /* recorded before the mode was decided */
 		return;
 	}

@@ -205,6 +205,82 @@ static int pipeline_failed_reprepare_keeps_name(void)
 }
 
 /*
+ * SQL in the app's pipeline ahead of a protocol reference (contract scenarios
+ * C and C2): a SQL PREPARE that re-prepares the name, or a DEALLOCATE ALL and
+ * then a PREPARE. The execute and describe after it used to reach the old
+ * statement (its value 1) or, after the DEALLOCATE ALL, a name gone (26000).
+ */
+PQT_CASE(pipeline_sql_prepare_then_execute, true,
+	 "pipeline: SQL PREPARE of a held name, then a protocol execute and describe of it: the new statement");
+static int pipeline_sql_prepare_then_execute(void)
+{
+	PGconn *c = pqt_connect(false);
+	char w[64];
+
+	CHECK(c, "connect");
+	CHECK(pqt_ok(PQprepare(c, "c", "select 1 as one", 0, NULL)), "prepare c");
+	CHECK(PQenterPipelineMode(c), "enter");
+	CHECK(PQsendQueryParams(c, "PREPARE c AS select 2 as two", 0, NULL, NULL, NULL, NULL, 0),
+	      "SQL re-prepare");
+	CHECK(PQsendQueryPrepared(c, "c", 0, NULL, NULL, NULL, 0), "exec c");
+	CHECK(PQsendDescribePrepared(c, "c"), "describe c");
+	CHECK(PQpipelineSync(c), "sync");
+	CHECK(command_is(c, "PGRES_COMMAND_OK"), "the SQL re-prepare succeeds");
+	CHECK(command_is(c, "value 2"), "c runs the new statement");
+	CHECK(strcmp(next_word(c, w, sizeof(w)), "PGRES_COMMAND_OK") == 0, "describe: %s", w);
+	CHECK(strcmp(next_word(c, w, sizeof(w)), "NULL") == 0, "describe's end: %s", w);
+	CHECK(strcmp(next_word(c, w, sizeof(w)), "PGRES_PIPELINE_SYNC") == 0, "sync: %s", w);
+	/* DEALLOCATE ALL first: no duplicate name at any time */
+	CHECK(PQsendQueryParams(c, "DEALLOCATE ALL", 0, NULL, NULL, NULL, NULL, 0), "DEALLOCATE ALL");
+	CHECK(PQsendQueryParams(c, "PREPARE c AS select 3", 0, NULL, NULL, NULL, NULL, 0), "PREPARE c");
+	CHECK(PQsendQueryPrepared(c, "c", 0, NULL, NULL, NULL, 0), "exec c");
+	CHECK(PQpipelineSync(c), "sync");
+	CHECK(command_is(c, "PGRES_COMMAND_OK"), "DEALLOCATE ALL");
+	CHECK(command_is(c, "PGRES_COMMAND_OK"), "PREPARE c");
+	CHECK(command_is(c, "value 3"), "c runs the statement the pipeline prepared");
+	CHECK(strcmp(next_word(c, w, sizeof(w)), "PGRES_PIPELINE_SYNC") == 0, "sync: %s", w);
+	CHECK(PQexitPipelineMode(c), "exit");
+	CHECK(pqt_value_of(PQexecPrepared(c, "c", 0, NULL, NULL, NULL, 0), "3"), "out of the pipeline");
+	PQfinish(c);
+	return 0;
+}
+
+/*
+ * Unnamed mode, a SQL DEALLOCATE in the app's pipeline, then an execute or
+ * describe of the name (contract scenario N): the server's 26000, as without
+ * the shim. The shim used to run (and describe) the recorded text.
+ */
+PQT_CASE(unnamed_pipeline_deallocate_then_use, false,
+	 "unnamed mode, pipeline: SQL DEALLOCATE of a name, then its execute or describe gets 26000");
+static int unnamed_pipeline_deallocate_then_use(void)
+{
+	PGconn *c;
+	char w[64];
+
+	setenv("PQSHIM_MODE", "unnamed", 1);
+	c = pqt_connect(false);
+	CHECK(c, "connect");
+	CHECK(pqt_ok(PQprepare(c, "u", "select 1", 0, NULL)), "prepare u");
+	CHECK(pqt_ok(PQprepare(c, "v", "select 7 as seven", 0, NULL)), "prepare v");
+	CHECK(PQenterPipelineMode(c), "enter");
+	CHECK(PQsendQueryParams(c, "DEALLOCATE u", 0, NULL, NULL, NULL, NULL, 0), "DEALLOCATE u");
+	CHECK(PQsendQueryPrepared(c, "u", 0, NULL, NULL, NULL, 0), "exec u");
+	CHECK(PQpipelineSync(c), "sync");
+	CHECK(PQsendQueryParams(c, "DEALLOCATE v", 0, NULL, NULL, NULL, NULL, 0), "DEALLOCATE v");
+	CHECK(PQsendDescribePrepared(c, "v"), "describe v");
+	CHECK(PQpipelineSync(c), "sync");
+	CHECK(command_is(c, "PGRES_COMMAND_OK"), "DEALLOCATE u");
+	CHECK(command_is(c, "error 26000"), "u is gone");
+	CHECK(strcmp(next_word(c, w, sizeof(w)), "PGRES_PIPELINE_SYNC") == 0, "sync: %s", w);
+	CHECK(command_is(c, "PGRES_COMMAND_OK"), "DEALLOCATE v");
+	CHECK(command_is(c, "error 26000"), "v is gone");
+	CHECK(strcmp(next_word(c, w, sizeof(w)), "PGRES_PIPELINE_SYNC") == 0, "sync: %s", w);
+	CHECK(PQexitPipelineMode(c), "exit");
+	PQfinish(c);
+	return 0;
+}
+
+/*
  * libpq keeps single-row mode until it starts its next command; a re-prepare
  * the shim answered without libpq left it set, and the first command of a
  * pipeline after it came back as PGRES_SINGLE_TUPLE (contract scenario R).
@@ -248,5 +324,6 @@ const struct pqt_case *const cases_edges_list[] = {
 	&pipeline_failed_reprepare_keeps_name_case,
 	&sync_after_unread_results_case, &isbusy_then_next_command_case,
 	&lost_statement_recovers_case, &pipeline_deallocate_then_prepare_case,
-	&given_up_name_stays_gone_case, NULL,
+	&given_up_name_stays_gone_case, &pipeline_sql_prepare_then_execute_case,
+	&unnamed_pipeline_deallocate_then_use_case, NULL,
 };

@@ -120,7 +120,7 @@ END_TEST
 START_TEST(dedupe_in_flight_prepare_wins)
 {
 	struct route_facts f = facts(MODE_DEDUPE, false, true, ROUTE_TXN_IDLE);
-	struct prep_inflight in = { false, "_pqs_1_9", "select 9", 0, NULL };
+	struct prep_inflight in = { .server = "_pqs_1_9", .query = "select 9" };
 
 	ck_assert(stmt_table_put(&t, "s0", "s0", STMT_PROTOCOL, "select 1", 8, 0, NULL));
 	f.inflight = &in;
@@ -129,10 +129,40 @@ START_TEST(dedupe_in_flight_prepare_wins)
 }
 END_TEST
 
+/* contract-repro C, C2, N: what SQL in flight ahead in the app's pipeline makes a name mean */
+START_TEST(in_flight_sql_decides)
+{
+	struct route_facts f = facts(MODE_UNNAMED, true, false, ROUTE_TXN_IDLE);
+	struct prep_inflight gone = { .changed = true, .gone = true };
+	struct prep_inflight sql = { .changed = true, .server = "_pqs_1_4" };
+
+	record_text("u", "select 1");
+	f.pipeline = true;
+	/* DEALLOCATE u ahead: the server's 26000, from the shim, not the recorded text */
+	f.inflight = &gone;
+	ck_assert_int_eq(route(&f, "u"), ROUTE_MISSING);
+	/* PREPARE u AS ... ahead (on the server under _pqs_1_4): that statement */
+	f.inflight = &sql;
+	ck_assert_int_eq(route(&f, "u"), ROUTE_DIRECT);
+	ck_assert_str_eq(r.server, "_pqs_1_4");
+	/* dedupe: the same statement; a deallocated name goes as written (the server's 26000) */
+	f.mode = MODE_DEDUPE;
+	ck_assert(stmt_table_put(&t, "c", "c", STMT_PROTOCOL, "select 1", 8, 0, NULL));
+	ck_assert_int_eq(route(&f, "c"), ROUTE_DIRECT);
+	ck_assert_str_eq(r.server, "_pqs_1_4");
+	f.inflight = &gone;
+	ck_assert_int_eq(route(&f, "c"), ROUTE_DIRECT);
+	ck_assert_str_eq(r.server, "c");
+	/* behind a pooler that tracks statements a deallocated name must not reach it */
+	f.tracking = true;
+	ck_assert_int_eq(route(&f, "c"), ROUTE_MISSING);
+}
+END_TEST
+
 START_TEST(unnamed_recorded_text_goes_unnamed)
 {
 	struct route_facts f = facts(MODE_UNNAMED, true, false, ROUTE_TXN_IDLE);
-	struct prep_inflight in = { false, "", "select 7", 0, NULL };
+	struct prep_inflight in = { .server = "", .query = "select 7" };
 
 	record_text("s0", "select 1");
 	ck_assert_int_eq(route(&f, "s0"), ROUTE_UNNAMED);
@@ -303,6 +333,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, dedupe_text_naming_statements_runs_as_sql);
 	tcase_add_test(tc, dedupe_in_flight_prepare_wins);
 	tcase_add_test(tc, unnamed_recorded_text_goes_unnamed);
+	tcase_add_test(tc, in_flight_sql_decides);
 	tcase_add_test(tc, tracking_pooler_unknown_names_missing);
 	tcase_add_test(tc, dedupe_recorded_text_goes_unnamed);
 	tcase_add_test(tc, pooled_threshold_then_content_name);
