@@ -29,6 +29,11 @@ if [[ ${1:-} == --cache ]]; then
 	exit 0
 fi
 jobs=$(nproc 2>/dev/null || echo 2)
+# Run from make (make test-matrix), MAKELEVEL is 1 or more in the environment,
+# and PostgreSQL's top-level make then takes itself for a sub-make and skips
+# its generated headers (utils/errcodes.h: the build fails). These builds are
+# their own, not part of ours.
+unset MAKELEVEL MAKEFLAGS MFLAGS
 say() { printf 'matrix-build: %s\n' "$*" >&2; }
 
 [[ -f $vendor/SHA256SUMS ]] || { say "no $vendor/SHA256SUMS (set PQSHIM_VENDOR)"; exit 2; }
