@@ -63,6 +63,22 @@ struct sql_plan {
 };
 
 /*
+ * What a command queued ahead in the app's pipeline will have done to a name
+ * by the time a SQL text sent now runs (ops/track.c lists them, in order),
+ * each counted as successful, as for protocol references (track.h).
+ */
+struct sql_ahead {
+	const char *key;         /* NULL: every name (DEALLOCATE ALL, DISCARD ALL) */
+	const char *server;      /* NULL: gone; "": recorded only (unnamed and pooled mode) */
+	const struct sql_fx *fx; /* a SQL PREPARE's effect (alive while planning), or NULL */
+	const char *query;       /* a protocol prepare recorded only: its text */
+	bool typed;              /* ...with parameter types */
+	bool protocol;           /* a protocol prepare */
+};
+
+#define SQL_MAX_AHEAD 16
+
+/*
  * SQL text (PQexec, PQsendQuery, PQexecParams, PQsendQueryParams). Returns
  * false when the text passes through untouched (out->untracked: because it
  * could not be planned, more references than fit or no memory); true with a
@@ -74,6 +90,11 @@ struct sql_plan {
  */
 bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, bool tracking,
 		   const char *sql, bool std_strings, bool simple, bool idle, struct sql_plan *out);
+
+/* The same, for a text sent after the n commands ahead (at most SQL_MAX_AHEAD). */
+bool sql_plan_make_after(const struct stmt_table *t, enum shim_mode mode, bool tracking,
+			 const char *sql, bool std_strings, bool simple, bool idle,
+			 const struct sql_ahead *ahead, int n, struct sql_plan *out);
 
 /* Builds the retried text (PREPARE under server_name) for plan's one statement. */
 char *sql_plan_retry_text(const struct sql_plan *plan, const char *sql, const char *server_name,

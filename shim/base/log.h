@@ -22,6 +22,7 @@ enum log_once_id {
 	LOG_ONCE_SINGLE_ROW_AGAIN,  /* single-row mode could not be asked again for a retry */
 	LOG_ONCE_BLOCK_MISSING,     /* a block's server connection lacked a statement it was said to have */
 	LOG_ONCE_SQL_OVERFLOW,      /* a SQL text with too many references passed untracked */
+	LOG_ONCE_AHEAD_OVERFLOW,    /* a SQL text planned without the pipeline's commands ahead */
 	LOG_ONCE_ACTIVE,            /* the shim is active, in which mode */
 	LOG_ONCE_DLSYM,             /* dlsym(handle) answered with the shim's functions */
 	LOG_ONCE_DEEPBIND,          /* RTLD_DEEPBIND dropped for a libpq user */

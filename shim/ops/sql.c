@@ -10,6 +10,7 @@
 #include "real/real.h"
 #include "real/result.h"
 #include "sql.h"
+#include "track.h"
 
 static bool std_strings(PGconn *conn)
 {
@@ -36,8 +37,21 @@ struct op *sql_plan_op(struct conn_state *cs, const char *sql, const struct para
 	*refuse = false;
 	if (pipeline && (sync || !p))
 		return NULL;
-	made = sql_plan_make(&cs->stmts, cs->mode, cs->tracking, sql, std_strings(cs->conn), !p,
-			     idle(cs->conn, pipeline), &scratch);
+	if (pipeline && cs->q.head) {
+		/* SQL_MAX_AHEAD entries, only in the app's pipeline: off the hot path */
+		struct sql_ahead ahead[SQL_MAX_AHEAD];
+		int n = track_ahead(cs, ahead);
+
+		if (n < 0)
+			log_once(LOG_ONCE_AHEAD_OVERFLOW, LOG_WARN,
+				 "a SQL text in a pipeline planned without the commands queued ahead of it (too many)");
+		made = sql_plan_make_after(&cs->stmts, cs->mode, cs->tracking, sql,
+					   std_strings(cs->conn), !p, idle(cs->conn, pipeline),
+					   ahead, n < 0 ? 0 : n, &scratch);
+	} else {
+		made = sql_plan_make(&cs->stmts, cs->mode, cs->tracking, sql, std_strings(cs->conn), !p,
+				     idle(cs->conn, pipeline), &scratch);
+	}
 	if (scratch.makes_names)
 		cs->stmts.sql_names = true; /* names the shim cannot answer for (policy_missing) */
 	if (!made) {

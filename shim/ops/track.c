@@ -89,6 +89,84 @@ const struct prep_inflight *track_inflight(struct conn_state *cs, const char *na
 	return buf;
 }
 
+/* Appends a's effect, the earlier one on the same name dropped; false when full. */
+static bool ahead_add(struct sql_ahead *out, int *n, const struct sql_ahead *a)
+{
+	if (!a->key) {
+		*n = 0; /* a clear: what came before no longer matters */
+	} else {
+		for (int i = 0; i < *n; i++) {
+			if (out[i].key && strncmp(out[i].key, a->key, STMT_NAME_MAX) == 0) {
+				memmove(&out[i], &out[i + 1], (size_t)(*n - i - 1) * sizeof(*out));
+				(*n)--;
+				break;
+			}
+		}
+	}
+	if (*n >= SQL_MAX_AHEAD)
+		return false;
+	out[(*n)++] = *a;
+	return true;
+}
+
+/* The effects of one queued SQL op, in order; false when full. */
+static bool ahead_sql(const struct op *op, struct sql_ahead *out, int *n)
+{
+	for (int i = 0; i < op->plan->n_fx; i++) {
+		const struct sql_fx *fx = &op->plan->fx[i];
+		struct sql_ahead a = { 0 };
+
+		if (fx->no_effect)
+			continue;
+		if (fx->kind == FX_PREPARE) {
+			a.key = fx->key;
+			a.server = fx->virtual_record ? "" : fx->server;
+			a.fx = fx;
+		} else if (fx->kind == FX_DEALLOCATE) {
+			a.key = fx->key; /* gone */
+		}
+		if (!ahead_add(out, n, &a))
+			return false;
+	}
+	return true;
+}
+
+int track_ahead(struct conn_state *cs, struct sql_ahead out[SQL_MAX_AHEAD])
+{
+	int n = 0;
+
+	if (!cs->q.head || !real_in_pipeline(cs->conn))
+		return 0;
+	for (const struct op *op = cs->q.head; op; op = op->next) {
+		struct sql_ahead a = { .key = op->key };
+		bool fits = true;
+
+		switch (op->kind) {
+		case OP_PREPARE:
+		case OP_STANDIN:
+			a.protocol = true;
+			a.server = op->virtual_record ? "" : op->server;
+			if (op->virtual_record) {
+				a.query = op->query;
+				a.typed = op->nparams > 0 && op->types;
+			}
+			fits = ahead_add(out, &n, &a);
+			break;
+		case OP_CLOSE:
+			fits = ahead_add(out, &n, &a); /* gone */
+			break;
+		case OP_SQL:
+			fits = ahead_sql(op, out, &n);
+			break;
+		default:
+			break;
+		}
+		if (!fits)
+			return -1;
+	}
+	return n;
+}
+
 const char *track_map(struct conn_state *cs, const char *name, char buf[SERVER_NAME_BUF],
 		      struct stmt_sql *sql)
 {

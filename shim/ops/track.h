@@ -10,6 +10,7 @@
 
 #include "conn/conn.h"
 #include "policy.h"
+#include "sql_plan.h"
 
 /* A command sent as is (sent: PQsend*'s return): queued in pipeline mode. */
 int track_pass(struct conn_state *cs, bool pipeline, int sent);
@@ -21,6 +22,13 @@ int track_sync(struct conn_state *cs, int sent);
  */
 const struct prep_inflight *track_inflight(struct conn_state *cs, const char *name,
 					   struct prep_inflight *buf);
+/*
+ * What the commands queued in the app's pipeline do to names, for planning a
+ * SQL text sent after them (sql_plan_make_after), the last effect per name
+ * after the last DEALLOCATE ALL / DISCARD ALL: how many, 0 when not in a
+ * pipeline, -1 when they do not fit in SQL_MAX_AHEAD.
+ */
+int track_ahead(struct conn_state *cs, struct sql_ahead out[SQL_MAX_AHEAD]);
 /* The server's name for the app's name now (policy_map_name, with what is in flight). */
 const char *track_map(struct conn_state *cs, const char *name, char buf[SERVER_NAME_BUF],
 		      struct stmt_sql *sql);

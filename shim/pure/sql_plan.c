@@ -7,8 +7,9 @@
 #include "sql_plan.h"
 
 /*
- * What earlier statements of the same text did to a name: a text like
- * "DEALLOCATE s0; PREPARE s0 AS ..." must be planned as the server will run it.
+ * What earlier statements of the same text, and the commands queued ahead of
+ * it in the app's pipeline, did to a name: a text like "DEALLOCATE s0;
+ * PREPARE s0 AS ..." must be planned as the server will run it.
  */
 struct overlay {
 	int n;
@@ -18,6 +19,9 @@ struct overlay {
 		const char *server; /* NULL: gone */
 		const char *dropped; /* when gone: the server name that went */
 		const struct sql_fx *fx;
+		const char *query;  /* a protocol prepare ahead, recorded only: its text */
+		bool typed;
+		bool protocol;      /* a protocol prepare ahead */
 	} e[SQL_MAX_FX];
 };
 
@@ -27,7 +31,10 @@ struct view {
 	const char *dropped;       /* when gone */
 	const char *server;        /* when found */
 	const struct stmt *s;      /* when found in the table */
-	const struct sql_fx *fx;   /* when prepared earlier in this text */
+	const struct sql_fx *fx;   /* when prepared earlier in this text or ahead of it */
+	const char *query;         /* a protocol prepare ahead, recorded only */
+	bool typed;
+	bool protocol;
 };
 
 static struct view look(const struct stmt_table *t, const struct overlay *o, const char *key)
@@ -42,6 +49,9 @@ static struct view look(const struct stmt_table *t, const struct overlay *o, con
 		v.server = o->e[i].server;
 		v.dropped = o->e[i].dropped;
 		v.fx = o->e[i].fx;
+		v.query = o->e[i].query;
+		v.typed = o->e[i].typed;
+		v.protocol = o->e[i].protocol;
 		return v;
 	}
 	if (o->cleared)
@@ -61,6 +71,9 @@ static void overlay_set(struct overlay *o, const char *key, const char *server,
 		o->e[o->n].server = server;
 		o->e[o->n].dropped = NULL;
 		o->e[o->n].fx = fx;
+		o->e[o->n].query = NULL;
+		o->e[o->n].typed = false;
+		o->e[o->n].protocol = false;
 		o->n++;
 	}
 }
@@ -361,7 +374,7 @@ static bool plan_ref(const struct stmt_table *t, struct overlay *o, const char *
 		return true;
 	case SQL_DEALLOCATE:
 		v = look(t, o, r->name);
-		if (tracking && v.s && stmt_origin(v.s) == STMT_PROTOCOL)
+		if (tracking && (v.s ? stmt_origin(v.s) == STMT_PROTOCOL : v.protocol))
 			return plan_unnamed_deallocate(t, r, simple, n_stmts, p, ed);
 		if (gave_up(t, o, &v, r->name))
 			return edit_raise(ed, r, p);
@@ -493,18 +506,18 @@ static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o, cons
 		return plan_unnamed_sql_prepare(t, o, sql, r, p, ed);
 	v = look(t, o, r->name);
 	/* recorded only (a protocol prepare, or a SQL PREPARE of these modes) */
-	if (v.found && ((v.s && !v.server) || (v.fx && v.fx->virtual_record))) {
+	if (v.found && ((v.s && !v.server) || (v.fx && v.fx->virtual_record) || v.query)) {
 		if (r->kind == SQL_DEALLOCATE) {
 			overlay_set(o, r->name, NULL, NULL); /* gone for the rest of the text */
 			return plan_unnamed_deallocate(t, r, simple, n_stmts, p, ed);
 		}
 		if (r->kind == SQL_EXECUTE) {
-			bool as_written, sql_body = v.fx || stmt_origin(v.s) == STMT_SQL;
-			const char *text = v.fx ? v.fx->body : stmt_query(v.s);
+			bool as_written, sql_body = v.fx || (v.s && stmt_origin(v.s) == STMT_SQL);
+			const char *text = v.fx ? v.fx->body : v.s ? stmt_query(v.s) : v.query;
+			bool typed = v.fx ? false : v.s ? stmt_types(v.s) != NULL : v.typed;
 
-			return plan_unnamed_execute(t, sql_body ? "" : " AS ", text,
-						    !v.fx && stmt_types(v.s), r, simple, p, ed,
-						    &as_written);
+			return plan_unnamed_execute(t, sql_body ? "" : " AS ", text, typed, r, simple,
+						    p, ed, &as_written);
 		}
 	}
 	/* a name the app does not hold must not reach anyone's statement: the server's 26000 */
@@ -529,8 +542,33 @@ static bool names_moved(const struct stmt_table *t, const struct sql_scan *scan)
 	return false;
 }
 
+/* The commands ahead, as if earlier statements of the text (they fit: see SQL_MAX_AHEAD). */
+static void overlay_seed(struct overlay *o, const struct sql_ahead *ahead, int n)
+{
+	for (int i = 0; i < n && i < SQL_MAX_AHEAD; i++) {
+		const struct sql_ahead *a = &ahead[i];
+
+		if (!a->key) {
+			o->n = 0;
+			o->cleared = true;
+			continue;
+		}
+		overlay_set(o, a->key, a->server, a->fx);
+		o->e[o->n - 1].query = a->query;
+		o->e[o->n - 1].typed = a->typed;
+		o->e[o->n - 1].protocol = a->protocol;
+	}
+}
+
 bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, bool tracking,
 		   const char *sql, bool std_strings, bool simple, bool idle, struct sql_plan *out)
+{
+	return sql_plan_make_after(t, mode, tracking, sql, std_strings, simple, idle, NULL, 0, out);
+}
+
+bool sql_plan_make_after(const struct stmt_table *t, enum shim_mode mode, bool tracking,
+			 const char *sql, bool std_strings, bool simple, bool idle,
+			 const struct sql_ahead *ahead, int n_ahead, struct sql_plan *out)
 {
 	struct sql_scan scan;
 	static __thread struct overlay o;
@@ -557,6 +595,7 @@ bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, bool trackin
 		return false;
 	o.n = 0;
 	o.cleared = false;
+	overlay_seed(&o, ahead, n_ahead);
 	ed.n = 0;
 	ed.n_owned = 0;
 	ed.std_strings = std_strings;

@@ -246,6 +246,82 @@ static int pipeline_sql_prepare_then_execute(void)
 }
 
 /*
+ * SQL in the app's pipeline after protocol and SQL commands queued ahead of
+ * it (contract scenarios A, D, H): a SQL PREPARE of a name Parsed ahead used
+ * to get 42P05, an identical SQL re-PREPARE after a DEALLOCATE ALL ahead
+ * 26000, and a SQL DEALLOCATE of a name Parsed ahead (renamed) 26000 with
+ * the name still running afterwards.
+ */
+PQT_CASE(pipeline_sql_after_commands_ahead, true,
+	 "pipeline: SQL PREPARE and DEALLOCATE see the prepares and DEALLOCATE ALL queued ahead");
+static int pipeline_sql_after_commands_ahead(void)
+{
+	PGconn *c = pqt_connect(false);
+	char w[64];
+
+	CHECK(c, "connect");
+	CHECK(PQenterPipelineMode(c), "enter");
+	CHECK(PQsendPrepare(c, "a", "select 1", 0, NULL), "prepare a");
+	CHECK(PQsendQueryParams(c, "PREPARE a AS select 2", 0, NULL, NULL, NULL, NULL, 0), "PREPARE a");
+	CHECK(PQsendQueryPrepared(c, "a", 0, NULL, NULL, NULL, 0), "exec a");
+	CHECK(PQpipelineSync(c), "sync");
+	CHECK(command_is(c, "PGRES_COMMAND_OK"), "prepare a");
+	CHECK(command_is(c, "PGRES_COMMAND_OK"), "the SQL re-prepare of a");
+	CHECK(command_is(c, "value 2"), "a runs the SQL statement");
+	CHECK(strcmp(next_word(c, w, sizeof(w)), "PGRES_PIPELINE_SYNC") == 0, "sync: %s", w);
+	CHECK(PQexitPipelineMode(c), "exit");
+	CHECK(pqt_exec_ok(c, "PREPARE d AS select 4"), "PREPARE d");
+	CHECK(pqt_ok(PQprepare(c, "h", "select 1", 0, NULL)), "prepare h");
+	CHECK(PQenterPipelineMode(c), "enter");
+	CHECK(PQsendQueryParams(c, "DEALLOCATE ALL", 0, NULL, NULL, NULL, NULL, 0), "DEALLOCATE ALL");
+	CHECK(PQsendQueryParams(c, "PREPARE d AS select 4", 0, NULL, NULL, NULL, NULL, 0), "PREPARE d");
+	CHECK(PQsendQueryPrepared(c, "d", 0, NULL, NULL, NULL, 0), "exec d");
+	CHECK(PQsendPrepare(c, "h", "select 2", 0, NULL), "prepare h");
+	CHECK(PQsendQueryParams(c, "DEALLOCATE h", 0, NULL, NULL, NULL, NULL, 0), "DEALLOCATE h");
+	CHECK(PQpipelineSync(c), "sync");
+	CHECK(command_is(c, "PGRES_COMMAND_OK"), "DEALLOCATE ALL");
+	CHECK(command_is(c, "PGRES_COMMAND_OK"), "the identical PREPARE d after it");
+	CHECK(command_is(c, "value 4"), "d runs");
+	CHECK(command_is(c, "PGRES_COMMAND_OK"), "prepare h");
+	CHECK(command_is(c, "PGRES_COMMAND_OK"), "DEALLOCATE h");
+	CHECK(strcmp(next_word(c, w, sizeof(w)), "PGRES_PIPELINE_SYNC") == 0, "sync: %s", w);
+	CHECK(PQexitPipelineMode(c), "exit");
+	CHECK(pqt_status(PQexecPrepared(c, "h", 0, NULL, NULL, NULL, 0), PGRES_FATAL_ERROR), "h is gone");
+	PQfinish(c);
+	return 0;
+}
+
+/*
+ * Unnamed mode: a prepare and then a SQL DEALLOCATE of it in one pipeline
+ * (contract scenario HU) used to get 26000: the name was not recorded yet.
+ */
+PQT_CASE(unnamed_pipeline_prepare_then_deallocate, false,
+	 "unnamed mode, pipeline: a prepare, then a SQL DEALLOCATE of it succeeds");
+static int unnamed_pipeline_prepare_then_deallocate(void)
+{
+	PGconn *c;
+	char w[64];
+	PGresult *r;
+
+	setenv("PQSHIM_MODE", "unnamed", 1);
+	c = pqt_connect(false);
+	CHECK(c, "connect");
+	CHECK(PQenterPipelineMode(c), "enter");
+	CHECK(PQsendPrepare(c, "u", "select 1", 0, NULL), "prepare u");
+	CHECK(PQsendQueryParams(c, "DEALLOCATE u", 0, NULL, NULL, NULL, NULL, 0), "DEALLOCATE u");
+	CHECK(PQpipelineSync(c), "sync");
+	CHECK(command_is(c, "PGRES_COMMAND_OK"), "prepare u");
+	CHECK(command_is(c, "PGRES_COMMAND_OK"), "DEALLOCATE u");
+	CHECK(strcmp(next_word(c, w, sizeof(w)), "PGRES_PIPELINE_SYNC") == 0, "sync: %s", w);
+	CHECK(PQexitPipelineMode(c), "exit");
+	r = PQexecPrepared(c, "u", 0, NULL, NULL, NULL, 0);
+	CHECK(strcmp(pqt_sqlstate(r), "26000") == 0, "u is gone: %s", pqt_sqlstate(r));
+	PQclear(r);
+	PQfinish(c);
+	return 0;
+}
+
+/*
  * Unnamed mode, a SQL DEALLOCATE in the app's pipeline, then an execute or
  * describe of the name (contract scenario N): the server's 26000, as without
  * the shim. The shim used to run (and describe) the recorded text.
@@ -325,5 +401,6 @@ const struct pqt_case *const cases_edges_list[] = {
 	&sync_after_unread_results_case, &isbusy_then_next_command_case,
 	&lost_statement_recovers_case, &pipeline_deallocate_then_prepare_case,
 	&given_up_name_stays_gone_case, &pipeline_sql_prepare_then_execute_case,
-	&unnamed_pipeline_deallocate_then_use_case, NULL,
+	&unnamed_pipeline_deallocate_then_use_case, &pipeline_sql_after_commands_ahead_case,
+	&unnamed_pipeline_prepare_then_deallocate_case, NULL,
 };

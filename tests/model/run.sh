@@ -55,15 +55,14 @@ one() {
 
 # What the sequences leave out, and why (MODEL_FULL=1 leaves out nothing):
 #   dedupe, auto directly: pipelines. In-flight changes across a Sync assume
-#     every earlier command succeeds, and the SQL planner does not see the
-#     commands in flight (issue 14, item 5: scenarios A, B3, D, H of
-#     ../shared/repro/contract-repro.c; protocol references do see them).
+#     every earlier command succeeds (issue 14, item 5: scenario B3 of
+#     ../shared/repro/contract-repro.c).
 #   unnamed, pooled, directly and behind the pooler (auto means pooled
-#     there): SQL inside pipelines (the same planner gap, and a re-prepare
-#     that fails behind a Sync: scenarios B, B2, BU, HU).
-# MODEL_FULL=1, 1000 seeds, mismatched: dedupe 49, auto 48 directly; 42 in
-# unnamed, pooled and auto behind the pooler (were 90 and 148 before protocol
-# references saw the SQL in flight).
+#     there): SQL inside pipelines (the same, and a re-prepare that fails
+#     behind a Sync: scenarios B, B2, BU).
+# MODEL_FULL=1, 1000 seeds, mismatched: dedupe 24, auto 23 directly; 14 in
+# unnamed, pooled and auto behind the pooler (90 and 148 before commands in a
+# pipeline saw the SQL queued ahead, 49 and 42 before SQL saw what is ahead).
 gaps_direct=pipeline gaps_records=pipeline-sql gaps_pooler=pipeline-sql
 if [[ ${MODEL_FULL:-0} == 1 ]]; then gaps_direct= gaps_records= gaps_pooler=; fi
 one validate agree "$PQT_PG_DSN" "" "" "" --validate

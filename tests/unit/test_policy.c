@@ -253,6 +253,52 @@ START_TEST(unnamed_deallocate_of_recorded_name)
 }
 END_TEST
 
+/* contract-repro A, D, H, HU: SQL planned after the commands queued ahead in a pipeline */
+START_TEST(sql_after_commands_ahead)
+{
+	struct sql_ahead parse_a = { .key = "a", .server = "a", .protocol = true };
+	struct sql_ahead clear = { 0 };
+	struct sql_ahead recorded_u = { .key = "u", .server = "", .query = "select 1", .protocol = true };
+	struct sql_ahead gone_u = { .key = "u" };
+
+	/* a Parse of a ahead: the SQL PREPARE of a goes under a new name, not into 42P05 */
+	ck_assert(sql_plan_make_after(&t, MODE_DEDUPE, false, "PREPARE a AS select 2", true, false,
+				      false, &parse_a, 1, &plan));
+	ck_assert_int_eq(plan.fx[0].kind, FX_PREPARE);
+	ck_assert_str_ne(plan.fx[0].server, "a");
+	ck_assert_ptr_nonnull(strstr(plan.text, plan.fx[0].server));
+	sql_plan_release(&plan);
+	/* DEALLOCATE ALL ahead: d is free again, no DEALLOCATE of it in front (26000) */
+	stmt_table_put(&t, "d", "d", STMT_SQL, " AS select 1", 12, 0, NULL);
+	ck_assert(sql_plan_make_after(&t, MODE_DEDUPE, false, "PREPARE d AS select 1", true, false,
+				      false, &clear, 1, &plan));
+	ck_assert(!plan.bundle);
+	ck_assert_str_eq(plan.fx[0].server, "d");
+	sql_plan_release(&plan);
+	/* and a SQL DEALLOCATE of a name prepared ahead (renamed) reaches that statement */
+	parse_a.server = "_pqs_1_7";
+	ck_assert(sql_plan_make_after(&t, MODE_DEDUPE, false, "DEALLOCATE a", true, false, false,
+				      &parse_a, 1, &plan));
+	ck_assert(plan.fx[0].known);
+	ck_assert_ptr_nonnull(strstr(plan.text, "_pqs_1_7"));
+	sql_plan_release(&plan);
+	/* unnamed mode: a prepare ahead, recorded only, is held: its DEALLOCATE is answered */
+	ck_assert(sql_plan_make_after(&t, MODE_UNNAMED, false, "DEALLOCATE u", true, false, false,
+				      &recorded_u, 1, &plan));
+	ck_assert(plan.bundle && plan.fx[0].known && !plan.raises);
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_make_after(&t, MODE_UNNAMED, false, "EXECUTE u", true, true, false,
+				      &recorded_u, 1, &plan));
+	ck_assert_ptr_nonnull(strstr(plan.text, " AS select 1"));
+	sql_plan_release(&plan);
+	/* ... and one deallocated ahead is not, even though the table still holds it */
+	stmt_table_put(&t, "u", NULL, STMT_PROTOCOL, "select 1", 8, 0, NULL);
+	ck_assert(sql_plan_make_after(&t, MODE_UNNAMED, false, "DEALLOCATE u", true, true, false,
+				      &gone_u, 1, &plan));
+	ck_assert(plan.raises);
+}
+END_TEST
+
 START_TEST(sql_renamed_name_before_a_quote)
 {
 	const char *out;
@@ -406,6 +452,7 @@ int main(void)
 	tcase_add_test(tc, config_values_and_defaults);
 	tcase_add_test(tc, pooled_and_auto_config);
 	tcase_add_test(tc, pooled_prepare_records_text);
+	tcase_add_test(tc, sql_after_commands_ahead);
 	suite_add_tcase(s, tc);
 	return run_suite(s, "policy");
 }
