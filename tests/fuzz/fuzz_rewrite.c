@@ -1,9 +1,13 @@
 /*
- * libFuzzer target: sql_plan_make() (MODE_DEDUPE and MODE_UNNAMED) over a
- * small statement table and arbitrary SQL text.
+ * libFuzzer target: sql_plan_make_after() (MODE_DEDUPE and MODE_UNNAMED)
+ * over a small statement table, a command queued ahead of the text in a
+ * pipeline, and arbitrary SQL text.
  *
- * Input: byte 0 = flags (std_strings, simple, false, idle), byte 1..2 = table
- * state bits, the rest = the SQL text (cut at the first NUL, as libpq does).
+ * Input: byte 0 = flags (std_strings, simple, false, idle; bit 3: a command
+ * ahead, bits 4-5 the name it touches, 6-7 what it does: DEALLOCATE ALL, a
+ * DEALLOCATE, a prepare under a generated name, a prepare recorded only),
+ * byte 1..2 = table state bits, the rest = the SQL text (cut at the first
+ * NUL, as libpq does).
  *
  * Properties (abort on violation):
  * - a text without the words PREPARE, EXECUTE, DEALLOCATE or DISCARD
@@ -292,17 +296,57 @@ static int cmp_ev(const void *a, const void *b)
 	return (int)x->kind - (int)y->kind;
 }
 
+/*
+ * The command ahead that flag byte f describes (bit 3 clear: none); returns
+ * how many. Only unnamed mode records a prepare without a server name (as
+ * the shim's own queue does); dedupe mode's is under the app's name.
+ */
+static int setup_ahead(uint8_t f, enum shim_mode mode, struct sql_ahead *a,
+		       char gen[SERVER_NAME_BUF])
+{
+	memset(a, 0, sizeof(*a));
+	if (!(f & 8))
+		return 0;
+	a->key = app_names[(f >> 4) & 3];
+	switch (f >> 6) {
+	case 0:
+		a->key = NULL; /* DEALLOCATE ALL */
+		break;
+	case 1:
+		break; /* a DEALLOCATE: gone */
+	case 2:
+		names_format(gen, 0x0badc0deu, 0x200);
+		a->server = gen;
+		a->protocol = true;
+		break;
+	default:
+		a->protocol = true;
+		if (mode != MODE_UNNAMED) {
+			a->server = a->key;
+			break;
+		}
+		a->server = "";
+		a->query = "SELECT 2"; /* bodies[3] once " AS " is put in front */
+		break;
+	}
+	return 1;
+}
+
 static void run(const char *sql, enum shim_mode mode, bool std, bool simple, bool idle,
-		uint8_t b1, uint8_t b2)
+		uint8_t b1, uint8_t b2, uint8_t f)
 {
 	static struct sql_plan plan; /* large: not on the stack */
 	struct stmt_table t;
+	struct sql_ahead ahead;
+	char gen[SERVER_NAME_BUF];
 	bool r;
 	size_t len = strlen(sql);
+	int n_ahead;
 
 	setup_table(&t, b1, b2, mode);
+	n_ahead = setup_ahead(f, mode, &ahead, gen);
 	memset(&plan, 0, sizeof(plan));
-	r = sql_plan_make(&t, mode, false, sql, std, simple, idle, &plan);
+	r = sql_plan_make_after(&t, mode, false, sql, std, simple, idle, &ahead, n_ahead, &plan);
 	if (!r) {
 		CHECK(plan.text == NULL && plan.n_fx == 0, "false with a text or effects");
 	}
@@ -379,8 +423,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(sql, data + 3, size - 3);
 	sql[size - 3] = '\0';
-	run(sql, MODE_DEDUPE, f & 1, !(f & 2), !(f & 4), b1, b2);
-	run(sql, MODE_UNNAMED, f & 1, !(f & 2), !(f & 4), b1, b2);
+	run(sql, MODE_DEDUPE, f & 1, !(f & 2), !(f & 4), b1, b2, f);
+	run(sql, MODE_UNNAMED, f & 1, !(f & 2), !(f & 4), b1, b2, f);
 	free(sql);
 	return 0;
 }
