@@ -104,6 +104,12 @@ bool policy_unnamed_text(const struct stmt_table *t, const char *name,
 			 const struct prep_inflight *inflight, struct prep_inflight *out);
 
 /*
+ * Does a statement's own text name prepared statements (PDO's "EXECUTE
+ * q(3)")? Either string rule counts; worked out once per statement.
+ */
+bool policy_names_statements(struct stmt *s);
+
+/*
  * The statement of a SQL PREPARE's body " AS <statement>" (its text after
  * the name), or NULL when the body is not of that form (a type list).
  */

@@ -67,9 +67,20 @@ void stmts_lost(struct conn_state *cs, const char *name)
 		stmt_table_remove(&cs->stmts, name);
 }
 
+bool stmts_is_lost(struct conn_state *cs, const char *name, const PGresult *r)
+{
+	struct stmt *s;
+
+	if (!result_has_sqlstate(r, SQLSTATE_UNDEFINED_PSTATEMENT))
+		return false;
+	s = stmt_table_find(&cs->stmts, name);
+	/* a statement whose text runs "EXECUTE n0": the 26000 may be n0's, not its own */
+	return !s || !policy_names_statements(s) ||
+	       result_names_statement(r, stmt_server_name(s) ? stmt_server_name(s) : name);
+}
+
 void stmts_check_lost(struct conn_state *cs, const char *name, const PGresult *r)
 {
-	if (cs && cs->mode == MODE_DEDUPE && name &&
-	    result_has_sqlstate(r, SQLSTATE_UNDEFINED_PSTATEMENT))
+	if (cs && cs->mode == MODE_DEDUPE && name && stmts_is_lost(cs, name, r))
 		stmts_lost(cs, name);
 }

@@ -29,6 +29,11 @@ void stmts_closed(struct conn_state *cs, const char *name, const char *server);
  * now on), else forgotten, so the app's re-prepare really prepares it.
  */
 void stmts_lost(struct conn_state *cs, const char *name);
+/*
+ * r is the server's 26000 for the app's `name`, not for a statement the
+ * statement's own text names (PDO's "EXECUTE n0": n0's 26000 says "n0").
+ */
+bool stmts_is_lost(struct conn_state *cs, const char *name, const PGresult *r);
 /* Dedupe mode: stmts_lost when r is the server's 26000 for the app's `name`. */
 void stmts_check_lost(struct conn_state *cs, const char *name, const PGresult *r);
 

@@ -336,6 +336,8 @@ static int first_failure(struct conn_state *cs, struct op *op, const PGresult *r
 		return -1;
 	if (op->x.pooled)
 		return EXEC_CREATE;
+	if (!stmts_is_lost(cs, op->key, r))
+		return -1; /* its text's "EXECUTE n0" found no n0: the app's error */
 	if (cs->auto_pooled) {
 		switch_pooled(cs, op, "\"does not exist\" (26000)");
 		return EXEC_CREATE;

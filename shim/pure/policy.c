@@ -108,8 +108,7 @@ enum prep_action policy_prepare(const struct stmt_table *t, enum shim_mode mode,
 	return out->action = PREP_SEND;
 }
 
-/* Does a statement's text name prepared statements? Either string rule counts. */
-static bool names_statements(struct stmt *s)
+bool policy_names_statements(struct stmt *s)
 {
 	struct sql_scan scan;
 	const char *q = stmt_query(s);
@@ -145,7 +144,7 @@ const char *policy_map_name(struct stmt_table *t, enum shim_mode mode, const cha
 		*entry = s;
 	if (s) {
 		if (sql && mode == MODE_DEDUPE && stmt_server_name(s) &&
-		    stmt_origin(s) == STMT_PROTOCOL && names_statements(s)) {
+		    stmt_origin(s) == STMT_PROTOCOL && policy_names_statements(s)) {
 			sql->text = stmt_query(s);
 			sql->nparams = stmt_nparams(s);
 			sql->types = stmt_types(s);

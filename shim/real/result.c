@@ -38,6 +38,17 @@ bool result_has_sqlstate(const PGresult *r, const char *sqlstate)
 	return s && strcmp(s, sqlstate) == 0;
 }
 
+bool result_names_statement(const PGresult *r, const char *name)
+{
+	const char *m = r ? real.PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	size_t n = strlen(name);
+
+	for (const char *p = m ? strchr(m, '"') : NULL; p; p = strchr(p + 1, '"'))
+		if (strncmp(p + 1, name, n) == 0 && p[n + 1] == '"')
+			return true;
+	return false;
+}
+
 bool result_plan_changed(const PGresult *r)
 {
 	const char *fn;

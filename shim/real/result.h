@@ -30,5 +30,11 @@ bool result_has_sqlstate(const PGresult *r, const char *sqlstate);
  * errors by the server function that raises it (messages may be translated).
  */
 bool result_plan_changed(const PGresult *r);
+/*
+ * r's primary message names the statement `name` in double quotes, as the
+ * server's English "prepared statement \"%s\" does not exist" does (a
+ * translated message may quote otherwise: then false).
+ */
+bool result_names_statement(const PGresult *r, const char *name);
 
 #endif

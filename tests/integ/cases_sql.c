@@ -202,8 +202,36 @@ static int sql_inside_prepared_statements(void)
 	return 0;
 }
 
+/*
+ * A statement whose text is "EXECUTE n0" (PDO) fails with n0's 26000 inside a
+ * block (contract scenario E): that says nothing about the statement itself.
+ * The shim used to forget it, so its re-prepare in the next block went to the
+ * server under its name and got 42P05.
+ */
+PQT_CASE(sql_inner_missing_keeps_statement, true,
+	 "\"EXECUTE n0\" as a statement, n0 missing (26000) in a block: the statement is still held, its re-prepare works");
+static int sql_inner_missing_keeps_statement(void)
+{
+	PGconn *c = pqt_connect(false);
+	PGresult *r;
+
+	CHECK(c, "connect");
+	CHECK(pqt_ok(PQprepare(c, "n1", "EXECUTE n0", 0, NULL)), "prepare EXECUTE n0");
+	CHECK(pqt_exec_ok(c, "BEGIN"), "begin");
+	r = PQexecPrepared(c, "n1", 0, NULL, NULL, NULL, 0);
+	CHECK(strcmp(pqt_sqlstate(r), "26000") == 0, "n0 is missing: %s", pqt_sqlstate(r));
+	PQclear(r);
+	CHECK(pqt_exec_ok(c, "ROLLBACK"), "rollback");
+	CHECK(pqt_exec_ok(c, "BEGIN"), "begin");
+	CHECK(pqt_ok(PQprepare(c, "n1", "SELECT 5", 0, NULL)), "re-prepare n1 inside the block");
+	CHECK(pqt_value_of(PQexecPrepared(c, "n1", 0, NULL, NULL, NULL, 0), "5"), "n1 runs its new text");
+	CHECK(pqt_exec_ok(c, "COMMIT"), "commit");
+	PQfinish(c);
+	return 0;
+}
+
 const struct pqt_case *const cases_sql_list[] = {
-	&sql_inside_prepared_statements_case,
+	&sql_inside_prepared_statements_case, &sql_inner_missing_keeps_statement_case,
 	&sql_prepare_identical_case, &sql_prepare_conflict_case, &sql_names_case_and_quotes_case,
 	&sql_multi_statement_case,   &sql_deallocate_all_case,   &sql_via_exec_params_case,
 	NULL,
