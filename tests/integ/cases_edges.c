@@ -257,6 +257,7 @@ PQT_CASE(pipeline_sql_after_commands_ahead, true,
 static int pipeline_sql_after_commands_ahead(void)
 {
 	PGconn *c = pqt_connect(false);
+	PGresult *r;
 	char w[64];
 
 	CHECK(c, "connect");
@@ -286,7 +287,9 @@ static int pipeline_sql_after_commands_ahead(void)
 	CHECK(command_is(c, "PGRES_COMMAND_OK"), "DEALLOCATE h");
 	CHECK(strcmp(next_word(c, w, sizeof(w)), "PGRES_PIPELINE_SYNC") == 0, "sync: %s", w);
 	CHECK(PQexitPipelineMode(c), "exit");
-	CHECK(pqt_status(PQexecPrepared(c, "h", 0, NULL, NULL, NULL, 0), PGRES_FATAL_ERROR), "h is gone");
+	r = PQexecPrepared(c, "h", 0, NULL, NULL, NULL, 0);
+	CHECK(strcmp(pqt_sqlstate(r), "26000") == 0, "h is gone: %s", pqt_sqlstate(r));
+	PQclear(r);
 	PQfinish(c);
 	return 0;
 }
