@@ -8,7 +8,7 @@
  *
  * Invariants: this module is the only writer of struct block (conn.h holds
  * one per connection). Knowledge is valid only while nothing could have ended
- * the block: any SQL text the app sends, any status other than "in a block",
+ * the block: any SQL text the app sends that may end it, any status other than "in a block",
  * a failure of one of the shim's commands in the block, and a new session
  * forget it. Contents carry the epoch of the look-up that saw them (0 is
  * never an epoch). Pure: no libpq, no logging.
@@ -29,6 +29,12 @@ struct block {
 
 /* Anything that could have ended the block: nothing is known any more. */
 void block_forget(struct block *b);
+/*
+ * SQL text the app sends: forgets unless none of its statements can end the
+ * block (SAVEPOINT, RELEASE, ROLLBACK TO, SET LOCAL, plain DML, ...: see
+ * sql_scan.may_end_block), which keep the block and its server connection.
+ */
+void block_sql(struct block *b, const char *sql, bool std_strings);
 /* The connection's status is known: outside a block, forget. */
 void block_observe(struct block *b, bool in_block);
 /* A look-up is on its way: the contents it reports get a new epoch. */

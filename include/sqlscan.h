@@ -57,6 +57,13 @@ struct sql_scan {
 	int n_stmts;    /* non-empty statements (a statement with >= 1 token) */
 	int n_refs;
 	bool overflow;  /* more than SQL_MAX_REFS references: refs[] incomplete */
+	/*
+	 * A statement may end a transaction block: any but SAVEPOINT, RELEASE,
+	 * ROLLBACK [WORK|TRANSACTION] TO, SET, RESET, SELECT, INSERT, UPDATE,
+	 * DELETE, WITH, VALUES, TABLE, SHOW, LOCK, PREPARE (not PREPARE
+	 * TRANSACTION), EXECUTE and EXPLAIN (none of them commits or rolls back).
+	 */
+	bool may_end_block;
 	struct sql_ref refs[SQL_MAX_REFS];
 };
 

@@ -180,6 +180,25 @@ shell_case pgbench_pooled_tpcb "the same with the built-in TPC-B script (transac
 shell_case pgbench_pooled_multi "the same with three statements per transaction (pgbench_multi.sql), -c 8 -j 2" untracked
 shell_case pooled_stats "a pooled pgbench run writes pooled_by_name > 0 to PQSHIM_STATS_FILE"
 
+# Pooled mode keeps what it knows of a block across SAVEPOINT, RELEASE, SET
+# LOCAL and ROLLBACK TO: of pooled_block_savepoints' 20 executions in 4 blocks
+# the 16 after each block's first go by name (they went unnamed after every
+# SQL command); behind a PgBouncer that tracks statements: none, as above.
+case_pooled_savepoint_stats() {
+	local json=$PQT_TMPDIR/savepoint-stats-%p.json by_name
+	rm -f "$PQT_TMPDIR"/savepoint-stats-*.json
+	env "$(shim_env "$1")" PQSHIM_STATS_FILE="$json" "$bin" pooled_block_savepoints || return 1
+	cat "$PQT_TMPDIR"/savepoint-stats-*.json || return 1
+	by_name=$(sed -n 's/.*"pooled_by_name": \([0-9]*\).*/\1/p' "$PQT_TMPDIR"/savepoint-stats-*.json)
+	echo "pooled_by_name: $by_name"
+	if [ "${PQT_BOUNCER_TRACKS:-0}" = 1 ]; then
+		[ "$by_name" = 0 ]
+	else
+		[ "${by_name:-0}" -ge 17 ]
+	fi
+}
+shell_case pooled_savepoint_stats "pooled mode: executions in blocks go by name across SAVEPOINT, RELEASE, SET LOCAL, ROLLBACK TO (PQSHIM_STATS_FILE)"
+
 if [[ -n $only && $((pass + fail)) -eq 0 ]]; then
 	echo "integration: no case named $only ($bin --list names them)"
 	exit 2

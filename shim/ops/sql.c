@@ -33,7 +33,7 @@ struct op *sql_plan_op(struct conn_state *cs, const char *sql, const struct para
 	struct op *op;
 	bool made;
 
-	block_forget(&cs->block); /* SQL text may end the app's transaction block */
+	block_sql(&cs->block, sql, std_strings(cs->conn)); /* it may end the app's block */
 	*refuse = false;
 	if (pipeline && (sync || !p))
 		return NULL;

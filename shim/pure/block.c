@@ -1,9 +1,27 @@
 /* The one owner of the block state; see block.h. */
+#include <string.h>
+
 #include "block.h"
+#include "sqlscan.h"
 
 void block_forget(struct block *b)
 {
 	b->known = false;
+}
+
+void block_sql(struct block *b, const char *sql, bool std_strings)
+{
+	struct sql_scan scan;
+
+	if (!b->known)
+		return; /* nothing to forget: no scan on the common path */
+	if (!sql) {
+		b->known = false;
+		return;
+	}
+	sqlscan(sql, strlen(sql), std_strings, &scan);
+	if (scan.may_end_block)
+		b->known = false;
 }
 
 void block_observe(struct block *b, bool in_block)

@@ -38,7 +38,7 @@ enum tok { T_IDENT, T_QIDENT, T_STRING, T_LPAREN, T_RPAREN, T_OTHER };
 enum state {
 	S_DONE, S_PREP_BODY, S_START, S_PREP_NAME, S_PREP_TXN, S_EXEC_NAME,
 	S_DEALLOC, S_DEALLOC_PREP, S_DISCARD, S_EXPLAIN, S_EXPLAIN_PAREN,
-	S_CREATE, S_CREATE_TABLE, S_CREATE_AS,
+	S_CREATE, S_CREATE_TABLE, S_CREATE_AS, S_ROLLBACK, S_ROLLBACK_TO,
 };
 
 struct stmt {
@@ -46,6 +46,7 @@ struct stmt {
 	size_t depth;       /* parentheses */
 	size_t begin_depth; /* BEGIN ATOMIC / CASE ... END in a routine body */
 	bool nonempty, routine, after_begin, pending;
+	bool ends;          /* may end a transaction block (sql_scan.may_end_block) */
 	size_t first;       /* start of the statement's first token */
 	size_t last_end;    /* end of the statement's last token */
 	struct sql_ref ref; /* last: a reset clears only what precedes it */
@@ -161,9 +162,23 @@ static void feed(struct stmt *st, const unsigned char *s, enum tok t, size_t off
 
 	switch (st->state) {
 	case S_START:
+		/* statements that cannot end a block (PREPARE TRANSACTION: below) */
+		st->ends = !(KW("savepoint") || KW("release") || KW("set") || KW("reset") ||
+			     KW("select") || KW("insert") || KW("update") || KW("delete") ||
+			     KW("with") || KW("values") || KW("table") || KW("show") || KW("lock") ||
+			     KW("prepare") || KW("execute") || KW("explain"));
 		st->state = KW("prepare") ? S_PREP_NAME : KW("execute") ? S_EXEC_NAME
 			  : KW("deallocate") ? S_DEALLOC : KW("discard") ? S_DISCARD
-			  : KW("explain") ? S_EXPLAIN : KW("create") ? S_CREATE : S_DONE;
+			  : KW("explain") ? S_EXPLAIN : KW("create") ? S_CREATE
+			  : KW("rollback") ? S_ROLLBACK : S_DONE;
+		break;
+	case S_ROLLBACK: /* ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name keeps the block */
+		st->ends = !KW("to");
+		st->state = KW("work") || KW("transaction") ? S_ROLLBACK_TO : S_DONE;
+		break;
+	case S_ROLLBACK_TO:
+		st->ends = !KW("to");
+		st->state = S_DONE;
 		break;
 	case S_PREP_NAME:
 		st->state = S_DONE;
@@ -175,6 +190,7 @@ static void feed(struct stmt *st, const unsigned char *s, enum tok t, size_t off
 		break;
 	case S_PREP_TXN:
 		st->pending = t != T_STRING;
+		st->ends = !st->pending; /* PREPARE TRANSACTION 'gid' ends the block */
 		st->state = st->pending ? S_PREP_BODY : S_DONE;
 		break;
 	case S_EXEC_NAME:
@@ -249,6 +265,7 @@ static void finish(struct sql_scan *out, struct stmt *st)
 			out->overflow = true;
 	}
 	out->n_stmts += st->nonempty;
+	out->may_end_block |= st->nonempty && st->ends;
 	memset(st, 0, offsetof(struct stmt, ref));
 	st->state = S_START;
 }
@@ -420,6 +437,7 @@ void sqlscan(const char *sql, size_t len, bool std_strings, struct sql_scan *out
 
 	out->n_stmts = out->n_refs = 0;
 	out->overflow = false;
+	out->may_end_block = false;
 	memset(&st, 0, offsetof(struct stmt, ref));
 	st.state = S_START;
 	if (!s)

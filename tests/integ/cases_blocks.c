@@ -347,7 +347,53 @@ static int aborted_block_identical_reprepare(void)
 	return 0;
 }
 
+/*
+ * Pooled mode, blocks with SQL commands between the executions (psqlODBC's
+ * SAVEPOINT / RELEASE around every statement, SET LOCAL, ROLLBACK TO): every
+ * value right. That they still go by name is the shell case
+ * pooled_savepoint_stats (PQSHIM_STATS_FILE); they used to go unnamed after
+ * every SQL command (issue 16, item 2).
+ */
+PQT_CASE(pooled_block_savepoints, false,
+	 "pooled mode: blocks with SAVEPOINT, RELEASE, SET LOCAL and ROLLBACK TO between executions");
+static int pooled_block_savepoints(void)
+{
+	static const char *const between[] = { "SAVEPOINT x", "RELEASE x", "SET LOCAL work_mem = '8MB'",
+					       "SAVEPOINT y" };
+	const char *v[1];
+	char p[16], want[16];
+	PGconn *c;
+	PGresult *r;
+
+	setenv("PQSHIM_MODE", "pooled", 1);
+	c = pqt_connect(true);
+	CHECK(c, "connect");
+	CHECK(pqt_ok(PQprepare(c, "s", "SELECT $1::int + 1", 1, NULL)), "prepare s");
+	for (int i = 0; i < 3 + 4 * 5; i++) {
+		int blk = i < 3 ? -1 : (i - 3) / 5, at = i < 3 ? -1 : (i - 3) % 5;
+
+		if (at == 0)
+			CHECK(pqt_exec_ok(c, "BEGIN"), "begin %d", blk);
+		if (at > 0)
+			CHECK(pqt_exec_ok(c, between[at - 1]), "%s in block %d", between[at - 1], blk);
+		snprintf(p, sizeof(p), "%d", i);
+		snprintf(want, sizeof(want), "%d", i + 1);
+		v[0] = p;
+		CHECK(pqt_value_of(PQexecPrepared(c, "s", 1, v, NULL, NULL, 0), want), "exec %d", i);
+		if (at == 4) {
+			CHECK(pqt_exec_ok(c, "ROLLBACK TO y"), "rollback to y in block %d", blk);
+			CHECK(pqt_exec_ok(c, "COMMIT"), "commit %d", blk);
+		}
+	}
+	r = PQexec(c, "SELECT 1");
+	CHECK(pqt_status(r, PGRES_TUPLES_OK), "after the blocks");
+	PQclear(r);
+	PQfinish(c);
+	return 0;
+}
+
 const struct pqt_case *const cases_blocks_list[] = {
+	&pooled_block_savepoints_case,
 	&aborted_block_identical_reprepare_case,
 	&pooled_block_sequences_case,
 	&pooled_block_set_transaction_case,

@@ -314,6 +314,14 @@ START_TEST(block_views)
 	ck_assert(b.known);
 	block_observe(&b, false);
 	ck_assert_int_eq(block_view(&b, &c), BLOCK_UNKNOWN);
+	/* SQL between executions: a SAVEPOINT or SET LOCAL keeps the block, a COMMIT may end it */
+	block_learned(&b, 3);
+	block_mark_present(&b, &c);
+	block_sql(&b, "SAVEPOINT x", true);
+	block_sql(&b, "SET LOCAL work_mem = '8MB'; RELEASE x", true);
+	ck_assert_int_eq(block_view(&b, &c), BLOCK_HAS);
+	block_sql(&b, "COMMIT; BEGIN", true);
+	ck_assert_int_eq(block_view(&b, &c), BLOCK_UNKNOWN);
 	/* the epoch never wraps to 0, what a new entry says */
 	b.epoch = UINT32_MAX;
 	block_lookup_sent(&b);

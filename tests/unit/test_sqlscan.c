@@ -445,6 +445,54 @@ START_TEST(test_apply_edges)
 }
 END_TEST
 
+/* Which texts may end a transaction block (pooled mode keeps what it knows of the block otherwise). */
+static const struct {
+	const char *sql;
+	bool ends;
+} block_rows[] = {
+	{ "SAVEPOINT x", false },
+	{ "release savepoint x", false },
+	{ "RELEASE x; SAVEPOINT y", false },
+	{ "ROLLBACK TO x", false },
+	{ "ROLLBACK TO SAVEPOINT x", false },
+	{ "rollback work to savepoint x", false },
+	{ "ROLLBACK TRANSACTION TO x", false },
+	{ "SET LOCAL work_mem = '8MB'", false },
+	{ "set transaction isolation level serializable", false },
+	{ "RESET ALL", false },
+	{ "SELECT 1; INSERT INTO t VALUES (1); UPDATE t SET a = 1; DELETE FROM t", false },
+	{ "WITH x AS (SELECT 1) SELECT * FROM x", false },
+	{ "PREPARE q AS SELECT 1; EXECUTE q; EXPLAIN EXECUTE q", false },
+	{ "/* COMMIT */ SELECT 'COMMIT' -- COMMIT", false },
+	{ "", false },
+	{ " ; ; ", false },
+	{ "COMMIT", true },
+	{ "END", true },
+	{ "ROLLBACK", true },
+	{ "ROLLBACK WORK", true },
+	{ "ROLLBACK AND CHAIN", true },
+	{ "ABORT", true },
+	{ "PREPARE TRANSACTION 'gid'", true },
+	{ "SAVEPOINT x; COMMIT", true },
+	{ "COMMIT; BEGIN", true },
+	{ "DEALLOCATE ALL", true },
+	{ "DISCARD ALL", true },
+	{ "CALL p()", true },
+	{ "DO $$ BEGIN NULL; END $$", true },
+	{ "(SELECT 1)", true },
+};
+
+START_TEST(test_may_end_block)
+{
+	struct sql_scan scan;
+	const char *sql = block_rows[_i].sql;
+
+	sqlscan(sql, strlen(sql), true, &scan);
+	ck_assert_msg(scan.may_end_block == block_rows[_i].ends, "%s: may_end_block %d", sql,
+		      scan.may_end_block);
+}
+END_TEST
+
 START_TEST(test_quote_ident)
 {
 	char buf[16];
@@ -483,6 +531,7 @@ static Suite *sqlscan_suite(void)
 	tcase_add_test(tc, test_apply_roundtrip);
 	tcase_add_test(tc, test_apply_edges);
 	tcase_add_test(tc, test_quote_ident);
+	tcase_add_loop_test(tc, test_may_end_block, 0, (int)(sizeof(block_rows) / sizeof(block_rows[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
