@@ -57,13 +57,7 @@ struct sql_scan {
 	int n_stmts;    /* non-empty statements (a statement with >= 1 token) */
 	int n_refs;
 	bool overflow;  /* more than SQL_MAX_REFS references: refs[] incomplete */
-	/*
-	 * A statement may end a transaction block: any but SAVEPOINT, RELEASE,
-	 * ROLLBACK [WORK|TRANSACTION] TO, SET, RESET, SELECT, INSERT, UPDATE,
-	 * DELETE, WITH, VALUES, TABLE, SHOW, LOCK, PREPARE (not PREPARE
-	 * TRANSACTION), EXECUTE and EXPLAIN (none of them commits or rolls back).
-	 */
-	bool may_end_block;
+	bool may_end_block; /* sqlscan_may_end_block's answer; false from sqlscan */
 	struct sql_ref refs[SQL_MAX_REFS];
 };
 
@@ -72,6 +66,16 @@ struct sql_scan {
  * (true by default; when false, backslash escapes apply in '...' too).
  */
 void sqlscan(const char *sql, size_t len, bool std_strings, struct sql_scan *out);
+
+/*
+ * A statement of sql may end a transaction block: any but SAVEPOINT,
+ * RELEASE, ROLLBACK [WORK|TRANSACTION] TO, SET, RESET, SELECT, INSERT,
+ * UPDATE, DELETE, WITH, VALUES, TABLE, SHOW, LOCK, PREPARE (not PREPARE
+ * TRANSACTION), EXECUTE and EXPLAIN (none of them commits or rolls back).
+ * A scan of its own: sqlscan leaves this out, as it costs a dozen keyword
+ * tests per statement.
+ */
+bool sqlscan_may_end_block(const char *sql, size_t len, bool std_strings);
 
 /* One replacement of sql[off, off+len) by text. */
 struct sql_edit {

@@ -11,16 +11,13 @@ void block_forget(struct block *b)
 
 void block_sql(struct block *b, const char *sql, bool std_strings)
 {
-	struct sql_scan scan;
-
 	if (!b->known)
 		return; /* nothing to forget: no scan on the common path */
 	if (!sql) {
 		b->known = false;
 		return;
 	}
-	sqlscan(sql, strlen(sql), std_strings, &scan);
-	if (scan.may_end_block)
+	if (sqlscan_may_end_block(sql, strlen(sql), std_strings))
 		b->known = false;
 }
 

@@ -49,7 +49,8 @@ struct stmt {
 	bool ends;          /* may end a transaction block (sql_scan.may_end_block) */
 	size_t first;       /* start of the statement's first token */
 	size_t last_end;    /* end of the statement's last token */
-	struct sql_ref ref; /* last: a reset clears only what precedes it */
+	struct sql_ref ref; /* a reset clears only what precedes it */
+	bool want_ends;     /* after ref, kept: classify statements (sqlscan_may_end_block) */
 };
 
 /* Byte classes: a kind in the low bits plus flags. */
@@ -162,15 +163,17 @@ static void feed(struct stmt *st, const unsigned char *s, enum tok t, size_t off
 
 	switch (st->state) {
 	case S_START:
-		/* statements that cannot end a block (PREPARE TRANSACTION: below) */
-		st->ends = !(KW("savepoint") || KW("release") || KW("set") || KW("reset") ||
+		/* statements that cannot end a block (PREPARE TRANSACTION: below); only when
+		   asked, as it costs a dozen keyword tests per statement */
+		st->ends = st->want_ends &&
+			   !(KW("savepoint") || KW("release") || KW("set") || KW("reset") ||
 			     KW("select") || KW("insert") || KW("update") || KW("delete") ||
 			     KW("with") || KW("values") || KW("table") || KW("show") || KW("lock") ||
 			     KW("prepare") || KW("execute") || KW("explain"));
 		st->state = KW("prepare") ? S_PREP_NAME : KW("execute") ? S_EXEC_NAME
 			  : KW("deallocate") ? S_DEALLOC : KW("discard") ? S_DISCARD
 			  : KW("explain") ? S_EXPLAIN : KW("create") ? S_CREATE
-			  : KW("rollback") ? S_ROLLBACK : S_DONE;
+			  : st->want_ends && KW("rollback") ? S_ROLLBACK : S_DONE;
 		break;
 	case S_ROLLBACK: /* ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name keeps the block */
 		st->ends = !KW("to");
@@ -190,7 +193,7 @@ static void feed(struct stmt *st, const unsigned char *s, enum tok t, size_t off
 		break;
 	case S_PREP_TXN:
 		st->pending = t != T_STRING;
-		st->ends = !st->pending; /* PREPARE TRANSACTION 'gid' ends the block */
+		st->ends = st->want_ends && !st->pending; /* PREPARE TRANSACTION 'gid' ends the block */
 		st->state = st->pending ? S_PREP_BODY : S_DONE;
 		break;
 	case S_EXEC_NAME:
@@ -427,7 +430,8 @@ static size_t skip(const unsigned char *s, size_t i, size_t len, bool std_string
 	return i < len && s[i] == '\'' ? q : i;
 }
 
-void sqlscan(const char *sql, size_t len, bool std_strings, struct sql_scan *out)
+static void scan(const char *sql, size_t len, bool std_strings, bool want_ends,
+		 struct sql_scan *out)
 {
 	const unsigned char *s = (const unsigned char *)sql;
 	struct stmt st;
@@ -439,6 +443,7 @@ void sqlscan(const char *sql, size_t len, bool std_strings, struct sql_scan *out
 	out->overflow = false;
 	out->may_end_block = false;
 	memset(&st, 0, offsetof(struct stmt, ref));
+	st.want_ends = want_ends;
 	st.state = S_START;
 	if (!s)
 		len = 0;
@@ -520,6 +525,19 @@ void sqlscan(const char *sql, size_t len, bool std_strings, struct sql_scan *out
 			feed(&st, s, t, start, i);
 	}
 	finish(out, &st);
+}
+
+void sqlscan(const char *sql, size_t len, bool std_strings, struct sql_scan *out)
+{
+	scan(sql, len, std_strings, false, out);
+}
+
+bool sqlscan_may_end_block(const char *sql, size_t len, bool std_strings)
+{
+	static __thread struct sql_scan out; /* large: not on the caller's stack */
+
+	scan(sql, len, std_strings, true, &out);
+	return out.may_end_block;
 }
 
 char *sqlscan_apply(const char *sql, size_t len, const struct sql_edit *edits, int n_edits,

@@ -14,7 +14,9 @@
  *   SAFE_PREFIX + opener + payload + closer + SUFFIX, where the payload holds
  *   "; DEALLOCATE x; EXECUTE y ..." and none of the bytes that could end the
  *   region ('...', E'...', "...", -- to end of line, non-nested comments,
- *   $tag$...$tag$).
+ *   $tag$...$tag$);
+ * - sqlscan_may_end_block is deterministic, false for a text without
+ *   statements, and true when a statement of it starts with COMMIT.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -135,6 +137,22 @@ static void scan_all(const char *sql, size_t len, struct sql_scan *std, struct s
 	check_same(esc, &again, "deterministic (std_strings off)");
 	if (!memchr(sql, '\\', len))
 		check_same(std, esc, "no backslash: std_strings must not matter");
+	CHECK(!std->may_end_block && !esc->may_end_block, "sqlscan worked out may_end_block");
+	{
+		bool ends = sqlscan_may_end_block(sql, len, true);
+		char *c = malloc(len + 9);
+
+		CHECK(ends == sqlscan_may_end_block(sql, len, true), "may_end_block: not deterministic");
+		CHECK(std->n_stmts > 0 || !ends, "may_end_block without a statement");
+		if (c) { /* a COMMIT after the text, as its own statement (when the text ends cleanly) */
+			memcpy(c, sql, len);
+			memcpy(c + len, ";\nCOMMIT", 8);
+			sqlscan(c, len + 8, true, &again);
+			if (again.n_stmts == std->n_stmts + 1)
+				CHECK(sqlscan_may_end_block(c, len + 8, true), "a COMMIT statement");
+			free(c);
+		}
+	}
 }
 
 static const char *const bait[] = {

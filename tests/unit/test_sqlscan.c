@@ -486,10 +486,11 @@ START_TEST(test_may_end_block)
 {
 	struct sql_scan scan;
 	const char *sql = block_rows[_i].sql;
+	bool ends = sqlscan_may_end_block(sql, strlen(sql), true);
 
+	ck_assert_msg(ends == block_rows[_i].ends, "%s: may end a block: %d", sql, ends);
 	sqlscan(sql, strlen(sql), true, &scan);
-	ck_assert_msg(scan.may_end_block == block_rows[_i].ends, "%s: may_end_block %d", sql,
-		      scan.may_end_block);
+	ck_assert(!scan.may_end_block); /* not worked out there */
 }
 END_TEST
 
