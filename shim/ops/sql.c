@@ -33,7 +33,8 @@ struct op *sql_plan_op(struct conn_state *cs, const char *sql, const struct para
 	struct op *op;
 	bool made;
 
-	block_sql(&cs->block, sql, std_strings(cs->conn)); /* it may end the app's block */
+	if (cs->block.known) /* SQL text may end the app's block (asked only then: a look-up) */
+		block_sql(&cs->block, sql, std_strings(cs->conn));
 	*refuse = false;
 	if (pipeline && (sync || !p))
 		return NULL;
