@@ -44,13 +44,19 @@ static const struct sql_fx *sql_touch(const struct op *op, const char *name)
 	return last;
 }
 
+/* The server name a SQL PREPARE's effect puts the name under ("": recorded only). */
+static const char *fx_server(const struct sql_fx *fx)
+{
+	return fx->virtual_record ? "" : fx->server;
+}
+
 /* What a SQL PREPARE in flight makes the name mean. */
 static void sql_prepared(const struct sql_fx *fx, struct prep_inflight *buf)
 {
 	const char *query = fx->virtual_record ? policy_sql_body_query(fx->body) : NULL;
 
 	buf->changed = !query; /* a SQL PREPARE's text is its own unless recorded only */
-	buf->server = fx->virtual_record ? "" : fx->server;
+	buf->server = fx_server(fx);
 	buf->query = query;
 	buf->nparams = 0;
 	buf->types = NULL;
@@ -120,7 +126,7 @@ static bool ahead_sql(const struct op *op, struct sql_ahead *out, int *n)
 			continue;
 		if (fx->kind == FX_PREPARE) {
 			a.key = fx->key;
-			a.server = fx->virtual_record ? "" : fx->server;
+			a.server = fx_server(fx);
 			a.fx = fx;
 		} else if (fx->kind == FX_DEALLOCATE) {
 			a.key = fx->key; /* gone */
