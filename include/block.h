@@ -25,6 +25,7 @@ struct block {
 	bool known;         /* a look-up answered in this block */
 	uint32_t epoch;     /* of the latest look-up; contents seen by it carry it */
 	uint32_t known_upto; /* contents made before the look-up (seq below) were looked up */
+	bool missed;        /* the look-up saw a content name the table could not hold */
 };
 
 /* Anything that could have ended the block: nothing is known any more. */
@@ -41,6 +42,8 @@ void block_observe(struct block *b, bool in_block);
 void block_lookup_sent(struct block *b);
 /* The look-up's answer came complete: count entries of the content table existed then. */
 void block_learned(struct block *b, unsigned count);
+/* The look-up saw a content name the content table could not hold (full, no memory). */
+void block_missed(struct block *b);
 /* c is on the block's server connection (the look-up said so, or the shim made it there). */
 void block_mark_present(const struct block *b, struct content *c);
 
@@ -48,8 +51,10 @@ void block_mark_present(const struct block *b, struct content *c);
 enum block_view {
 	BLOCK_UNKNOWN,  /* no look-up in this block yet */
 	BLOCK_HAS,      /* it holds c */
-	BLOCK_LACKS,    /* c existed at the look-up and was not there: the block keeps the connection */
-	BLOCK_UNSURE,   /* c was first seen after the look-up: not known either way */
+	BLOCK_LACKS,    /* the look-up did not see c (every name it saw has an entry, so one made
+			   after it too): the block keeps the connection */
+	BLOCK_UNSURE,   /* c was first seen after a look-up that saw names the table could not
+			   hold: not known either way */
 };
 enum block_view block_view(const struct block *b, const struct content *c);
 

@@ -396,6 +396,8 @@ static void mark_present(struct conn_state *cs, const PGresult *r)
 		/* texts not run here yet too: if they come later in this block, they are there */
 		if ((c = content_table_get_name(&cs->contents, real.PQgetvalue(r, i, 0), cap)))
 			block_mark_present(&cs->block, c);
+		else if (names_is_content(real.PQgetvalue(r, i, 0)))
+			block_missed(&cs->block); /* later entries are not known either way */
 }
 
 /* A result (or NULL) while a bundle (CREATE, HEAL, LOOKUP) is being read. */

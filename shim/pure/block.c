@@ -31,6 +31,12 @@ void block_lookup_sent(struct block *b)
 {
 	if (++b->epoch == 0)
 		b->epoch = 1; /* 0 is what a new entry's `present` says */
+	b->missed = false;
+}
+
+void block_missed(struct block *b)
+{
+	b->missed = true;
 }
 
 void block_learned(struct block *b, unsigned count)
@@ -50,5 +56,11 @@ enum block_view block_view(const struct block *b, const struct content *c)
 		return BLOCK_UNKNOWN;
 	if (c->present == b->epoch)
 		return BLOCK_HAS;
-	return c->seq < b->known_upto ? BLOCK_LACKS : BLOCK_UNSURE;
+	/*
+	 * An entry made after the look-up is for a name it did not see: every name
+	 * it saw got an entry then, unless the table could not hold one. Nothing
+	 * else makes content names on the block's server connection meanwhile:
+	 * the pooler keeps it for this client, and the shim marks what it makes.
+	 */
+	return c->seq < b->known_upto || !b->missed ? BLOCK_LACKS : BLOCK_UNSURE;
 }

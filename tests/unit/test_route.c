@@ -271,8 +271,15 @@ START_TEST(pooled_block_routes)
 	record_text("s1", "select 11");
 	c->present = 0;
 	ck_assert_int_eq(route(&f, "s0"), ROUTE_BLOCK_CREATE);
-	/* first seen after the look-up: not known either way */
+	/* first seen after the look-up, which saw every name: not there either */
+	ck_assert_int_eq(route(&f, "s1"), ROUTE_BLOCK_CREATE);
+	/* ...but after a look-up that saw names the table could not hold: not known */
+	block_lookup_sent(&b);
+	block_learned(&b, ct.count - 1);
+	block_missed(&b);
 	ck_assert_int_eq(route(&f, "s1"), ROUTE_UNNAMED);
+	block_lookup_sent(&b);
+	block_learned(&b, ct.count);
 	/* outside a block the knowledge goes */
 	f.txn = ROUTE_TXN_IDLE;
 	ck_assert_int_eq(route(&f, "s0"), ROUTE_CONTENT);
@@ -303,7 +310,11 @@ START_TEST(block_views)
 	block_lookup_sent(&b);
 	block_learned(&b, 3);
 	ck_assert_int_eq(block_view(&b, &c), BLOCK_LACKS);
+	/* made after the look-up: it did not see it */
+	ck_assert_int_eq(block_view(&b, &later), BLOCK_LACKS);
+	block_missed(&b); /* ...unless it saw names the table could not hold */
 	ck_assert_int_eq(block_view(&b, &later), BLOCK_UNSURE);
+	ck_assert_int_eq(block_view(&b, &c), BLOCK_LACKS);
 	block_mark_present(&b, &c);
 	ck_assert_int_eq(block_view(&b, &c), BLOCK_HAS);
 	/* a new look-up: what the old one saw is not known to be there any more */
