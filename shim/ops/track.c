@@ -196,9 +196,16 @@ bool track_missing(struct conn_state *cs, const char *name)
 bool track_unnamed_text(struct conn_state *cs, const char *name, struct prep_inflight *out)
 {
 	struct prep_inflight in;
+	const struct prep_inflight *inflight = track_inflight(cs, name, &in);
 
-	if (!mode_records_text(cs->mode) ||
-	    !policy_unnamed_text(&cs->stmts, name, track_inflight(cs, name, &in), out))
+	/*
+	 * Other modes: a statement recorded as a text only (a SQL PREPARE behind a
+	 * pooler that tracks statements, or one recorded before auto mode decided),
+	 * unless something in flight changes the name first.
+	 */
+	if (!mode_records_text(cs->mode) && inflight)
+		return false;
+	if (!policy_unnamed_text(&cs->stmts, name, inflight, out))
 		return false;
 	conn_count(cs, ST_UNNAMED);
 	return true;

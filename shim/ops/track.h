@@ -34,7 +34,11 @@ const char *track_map(struct conn_state *cs, const char *name, char buf[SERVER_N
 		      struct stmt_sql *sql);
 /* The app does not hold name, and it must not reach the server (policy_missing). */
 bool track_missing(struct conn_state *cs, const char *name);
-/* Unnamed and pooled mode: the text recorded for the app's name (in flight first); counted. */
+/*
+ * The text recorded for the app's name (in flight first) where it is recorded
+ * as a text only (unnamed and pooled mode; in any mode, a SQL PREPARE behind
+ * a pooler that tracks statements); counted.
+ */
 bool track_unnamed_text(struct conn_state *cs, const char *name, struct prep_inflight *out);
 
 #endif

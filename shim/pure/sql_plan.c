@@ -478,8 +478,10 @@ static bool plan_unnamed_sql_prepare(const struct stmt_table *t, struct overlay 
 }
 
 /*
- * Unnamed and pooled mode: the names the app makes, through the protocol or
- * with a SQL PREPARE (simple protocol, no type list), are recorded only; an
+ * Unnamed and pooled mode, and behind a pooler that tracks statements (it
+ * tracks protocol ones only, whatever the mode; a SQL PREPARE would stay on
+ * one server connection): the names the app makes, through the protocol (in
+ * those modes) or with a SQL PREPARE (simple protocol, no type list), are recorded only; an
  * EXECUTE runs the text under a throwaway name, a DEALLOCATE never reaches
  * the server, and a name the app does not hold gets the server's 26000.
  * What cannot be recorded so (a SQL PREPARE with a type list, or in the
@@ -487,8 +489,8 @@ static bool plan_unnamed_sql_prepare(const struct stmt_table *t, struct overlay 
  * name, renamed on a collision, so it never fails with 42P05.
  */
 static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o, const char *sql,
-			     const struct sql_ref *r, bool simple, bool idle, int n_stmts,
-			     struct sql_plan *p, struct edits *ed)
+			     const struct sql_ref *r, bool simple, bool idle, bool tracking,
+			     int n_stmts, struct sql_plan *p, struct edits *ed)
 {
 	struct view v;
 
@@ -523,7 +525,7 @@ static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o, cons
 	/* a name the app does not hold must not reach anyone's statement: the server's 26000 */
 	if (!v.found && r->kind != SQL_PREPARE && !t->sql_names)
 		return edit_raise(ed, r, p);
-	return plan_ref(t, o, sql, r, simple, idle, false, n_stmts, p, ed);
+	return plan_ref(t, o, sql, r, simple, idle, tracking, n_stmts, p, ed);
 }
 
 /* Does the text name a statement the shim renamed, or one the app gave up? */
@@ -613,8 +615,10 @@ bool sql_plan_make_after(const struct stmt_table *t, enum shim_mode mode, bool t
 		if ((r->kind == SQL_PREPARE || r->kind == SQL_EXECUTE || r->kind == SQL_DEALLOCATE) &&
 		    !r->name[0])
 			continue; /* "" in SQL: the server's "zero-length delimited identifier" */
-		ok = mode_records_text(mode)
-			     ? plan_unnamed_ref(t, &o, sql, r, simple, idle, scan.n_stmts, out, &ed)
+		/* a pooler that tracks statements tracks protocol ones only: SQL ones as unnamed mode */
+		ok = mode_records_text(mode) || tracking
+			     ? plan_unnamed_ref(t, &o, sql, r, simple, idle, tracking, scan.n_stmts, out,
+						&ed)
 			     : plan_ref(t, &o, sql, r, simple, idle, tracking, scan.n_stmts, out, &ed);
 		if (!ok)
 			goto give_up;

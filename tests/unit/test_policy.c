@@ -430,6 +430,23 @@ START_TEST(pooled_prepare_records_text)
 }
 END_TEST
 
+/* behind a pooler that tracks statements (protocol ones only) a SQL PREPARE is recorded only */
+START_TEST(sql_prepare_behind_a_tracking_pooler)
+{
+	ck_assert(sql_plan_make(&t, MODE_DEDUPE, true, "PREPARE q AS select 1", true, true, true,
+				&plan));
+	ck_assert(plan.fx[0].virtual_record);
+	ck_assert_ptr_nonnull(strstr(plan.text, "PREPARE \"_pqs_"));
+	ck_assert_ptr_nonnull(strstr(plan.text, "; DEALLOCATE _pqs_"));
+	/* without one: on the server under its name, as before */
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_make(&t, MODE_DEDUPE, false, "PREPARE q AS select 1", true, true, true,
+				&plan));
+	ck_assert(!plan.fx[0].virtual_record);
+	ck_assert_str_eq(plan.fx[0].server, "q");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("policy");
@@ -453,6 +470,7 @@ int main(void)
 	tcase_add_test(tc, pooled_and_auto_config);
 	tcase_add_test(tc, pooled_prepare_records_text);
 	tcase_add_test(tc, sql_after_commands_ahead);
+	tcase_add_test(tc, sql_prepare_behind_a_tracking_pooler);
 	suite_add_tcase(s, tc);
 	return run_suite(s, "policy");
 }
