@@ -46,6 +46,9 @@ void content_table_clear(struct content_table *t);
 /* The entry for a statement (found or added); NULL when not tracked (full, no memory). */
 struct content *content_table_get(struct content_table *t, const char *text, int nparams,
 				  const Oid *types, unsigned cap);
+/* The same for a text of len bytes (a statement inside a SQL PREPARE's text). */
+struct content *content_table_get_n(struct content_table *t, const char *text, size_t len,
+				    int nparams, const Oid *types, unsigned cap);
 
 /*
  * The entry for a content name seen on the server (a look-up's answer), found

@@ -86,4 +86,15 @@ struct route {
 void route_exec(const struct route_facts *f, struct stmt_table *t, struct content_table *ct,
 		struct block *b, const char *name, struct route *out);
 
+/*
+ * Pooled mode: the route of a SQL EXECUTE (the only statement of a simple
+ * query) of a statement whose content entry is c: ROUTE_CONTENT (outside a
+ * block), ROUTE_BLOCK_NAME or ROUTE_BLOCK_CREATE (in a block whose server
+ * connection is known to hold or lack it), or -1: the throwaway text
+ * (sql_plan.h). A SQL text carries no look-up: a block not looked up yet
+ * goes the throwaway way. Counts the run, as route_exec does.
+ */
+int route_sql_execute(const struct route_facts *f, struct content_table *ct, struct block *b,
+		      struct content *c);
+
 #endif

@@ -60,6 +60,23 @@ struct sql_plan {
 	bool bundle;
 	char bundle_hidden[SERVER_NAME_BUF * 2 + 32];
 	size_t name_off, name_len; /* its name token in the app's text, for the retry */
+	/*
+	 * Pooled mode may send the text's one EXECUTE (or EXPLAIN EXECUTE, CREATE
+	 * TABLE AS EXECUTE) by the statement's content name instead of the
+	 * throwaway text planned above (ops/sql.c asks route_sql_execute): set
+	 * when that statement is the whole text (simple protocol) and the name is
+	 * recorded in the table as a text only. Points into the table: valid
+	 * only while planning.
+	 */
+	struct sql_content {
+		struct stmt *stmt;         /* NULL: does not apply */
+		const char *text;          /* the statement (a SQL PREPARE's, after AS) */
+		size_t len;
+		int nparams;               /* as hashed (names.h): a protocol prepare's count */
+		size_t name_off, name_len; /* the EXECUTE's name in the app's text */
+	} content;
+	/* when it goes so (ops/sql_content.c), its texts (sql_plan_content_texts), owned */
+	char *by_name, *create;
 };
 
 /*
@@ -99,6 +116,15 @@ bool sql_plan_make_after(const struct stmt_table *t, enum shim_mode mode, bool t
 /* Builds the retried text (PREPARE under server_name) for plan's one statement. */
 char *sql_plan_retry_text(const struct sql_plan *plan, const char *sql, const char *server_name,
 			  size_t *len);
+
+/*
+ * plan's content texts (plan->content.stmt set) for content name cname,
+ * malloc'd: by_name, the app's text with the EXECUTE's name replaced, and
+ * create, "PREPARE <cname> AS <statement>" and by_name after it in one text.
+ * False on no memory (nothing allocated).
+ */
+bool sql_plan_content_texts(const struct sql_plan *plan, const char *sql, const char *cname,
+			    char **by_name, char **create);
 
 void sql_plan_release(struct sql_plan *plan);
 

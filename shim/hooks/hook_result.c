@@ -1,6 +1,7 @@
 /* Reading results: PQgetResult, PQisBusy, PQerrorMessage, PQsetSingleRowMode. */
 #include "hook.h"
 #include "ops/exec.h"
+#include "ops/sql_content.h"
 
 static struct conn_state *pumped(PGconn *conn)
 {
@@ -63,6 +64,10 @@ static int row_mode(PGconn *conn, int mode)
 	struct conn_state *cs = pumped(conn);
 	struct op *op = cs ? cs->q.tail : NULL;
 
+	if (op && op->kind == OP_SQL) {
+		sqlc_row_mode(op, mode); /* the app's text is sent: libpq applies it, kept for a retry */
+		return -1;
+	}
 	if (!op || op->kind != OP_EXEC || op->x.delivered)
 		return -1;
 	return exec_row_mode(op, mode) > 0 ? 1 : -1;
@@ -78,7 +83,8 @@ static int refused(PGconn *conn, int ok)
 {
 	struct conn_state *cs;
 
-	if (!ok && (cs = pumped(conn)) && cs->q.tail && cs->q.tail->kind == OP_EXEC)
+	if (!ok && (cs = pumped(conn)) && cs->q.tail &&
+	    (cs->q.tail->kind == OP_EXEC || cs->q.tail->kind == OP_SQL))
 		cs->q.tail->x.row_mode = 0;
 	if (ok && !guard_active() && conn && (cs = registry_find(conn)))
 		cs->row_mode_left = true;

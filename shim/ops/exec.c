@@ -13,7 +13,7 @@
 #include "real/result.h"
 #include "track.h"
 
-static enum route_txn txn_of(PGconn *conn)
+enum route_txn exec_txn(PGconn *conn)
 {
 	switch (real.PQtransactionStatus(conn)) {
 	case PQTRANS_IDLE:
@@ -36,7 +36,7 @@ void exec_decide(struct conn_state *cs, const char *name, bool sync, struct rout
 	if (!sync || cs->mode != MODE_DEDUPE || cs->q.head)
 		f.pipeline = real_in_pipeline(cs->conn);
 	if (cs->mode == MODE_POOLED || (!sync && f.auto_watch))
-		f.txn = txn_of(cs->conn);
+		f.txn = exec_txn(cs->conn);
 	f.tracking = cs->tracking;
 	if (cs->mode == MODE_POOLED) {
 		const struct config *cfg = config_get();
@@ -134,10 +134,9 @@ static bool send_unnamed(struct conn_state *cs, const struct op *op)
 	return ok;
 }
 
-/* The app's single-row or chunked-rows mode, asked again for the attempt whose Execute is next. */
-static void row_mode(struct conn_state *cs, const struct op *op)
+void exec_row_mode_again(struct conn_state *cs, int mode)
 {
-	int mode = op->x.row_mode, ok;
+	int ok;
 
 	if (!mode)
 		return;
@@ -149,13 +148,15 @@ static void row_mode(struct conn_state *cs, const struct op *op)
 			 "could not ask for single-row or chunked-rows mode again");
 }
 
+/* The app's single-row or chunked-rows mode, asked again for the attempt whose Execute is next. */
+static void row_mode(struct conn_state *cs, const struct op *op)
+{
+	exec_row_mode_again(cs, op->x.row_mode);
+}
+
 #define LOOKUP_SQL \
 	"SELECT name FROM pg_catalog.pg_prepared_statements " \
 	"WHERE pg_catalog.left(name, 6) = '" NAMES_CONTENT_PREFIX "'"
-
-/* A query that cancels itself: the server's own 57014, on whichever server connection it lands. */
-#define SELF_CANCEL_SQL \
-	"SELECT pg_catalog.pg_cancel_backend(pg_catalog.pg_backend_pid()), pg_catalog.pg_sleep(5)"
 
 static int send_sql(struct conn_state *cs, const char *sql)
 {
@@ -227,7 +228,7 @@ static bool send_attempt(struct conn_state *cs, struct op *op, enum exec_stage s
 		return true; /* the row mode is asked for when the Execute's turn comes */
 	if (stage == EXEC_CANCELLED) {
 		conn_count(cs, ST_CANCELLED);
-		return send_sql(cs, SELF_CANCEL_SQL);
+		return send_sql(cs, EXEC_SELF_CANCEL_SQL);
 	}
 	if (stage == EXEC_UNNAMED)
 		conn_count(cs, ST_FALLBACK);

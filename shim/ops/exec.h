@@ -49,6 +49,13 @@ enum exec_stage { EXEC_NAME, EXEC_CREATE, EXEC_HEAL, EXEC_UNNAMED, EXEC_LOOKUP, 
 
 #define EXEC_MAX_TRIES 4
 
+/* A query that cancels itself: the server's own 57014, on whichever server connection it lands. */
+#define EXEC_SELF_CANCEL_SQL \
+	"SELECT pg_catalog.pg_cancel_backend(pg_catalog.pg_backend_pid()), pg_catalog.pg_sleep(5)"
+
+/* The connection's transaction status, as route.h needs it. */
+enum route_txn exec_txn(PGconn *conn);
+
 /* The route of an execution of the app's `name` (gathers the facts, asks route_exec). */
 void exec_decide(struct conn_state *cs, const char *name, bool sync, struct route *out);
 
@@ -71,6 +78,9 @@ int exec_recover(struct conn_state *cs, const struct route *rt, const char *name
 		 const struct params *p, PGresult *r, unsigned long cancel_seq);
 
 #define EXEC_SINGLE_ROW (-1) /* a row mode: PQsetSingleRowMode; > 0: PQsetChunkedRowsMode's size */
+/* Asks libpq again for the app's row mode (EXEC_SINGLE_ROW, a chunk size; 0: none) for the
+   command just sent; logs once when libpq says no. */
+void exec_row_mode_again(struct conn_state *cs, int mode);
 
 /*
  * The app asked for single-row or chunked-rows mode (row_mode) after sending

@@ -6,10 +6,12 @@
 #include "base/log.h"
 #include "bundle.h"
 #include "conn/stmts.h"
+#include "exec.h"
 #include "real/guard.h"
 #include "real/real.h"
 #include "real/result.h"
 #include "sql.h"
+#include "sql_content.h"
 #include "track.h"
 
 static bool std_strings(PGconn *conn)
@@ -84,6 +86,9 @@ struct op *sql_plan_op(struct conn_state *cs, const char *sql, const struct para
 	*refuse = false;
 	op->plan = plan;
 	op->retry_ok = plan->retry_on_dup;
+	if (cs->mode == MODE_POOLED && !p && !pipeline)
+		sqlc_choose(cs, op, sql);
+	plan->content.stmt = NULL; /* it points into the table: not kept */
 	if (plan->text || plan->bundle)
 		conn_count(cs, ST_SQL_REWRITTEN);
 	return op;
@@ -91,6 +96,8 @@ struct op *sql_plan_op(struct conn_state *cs, const char *sql, const struct para
 
 static const char *text_of(const struct op *op, const char *sql)
 {
+	if (sqlc_on(op))
+		return sqlc_text(op);
 	return op->plan->text ? op->plan->text : sql;
 }
 
@@ -215,11 +222,18 @@ static const struct sql_fx *next_fx(struct op *op, PGresult *r)
 
 bool sql_feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
 {
-	const struct sql_fx *fx = next_fx(op, r);
+	const struct sql_fx *fx;
 
 	*out = r;
 	if (real.PQresultStatus(r) == PGRES_FATAL_ERROR)
 		conn_show_context(cs); /* formatted; the rest of the text is skipped */
+	if (sqlc_on(op)) {
+		int app = sqlc_feed(cs, op, r, out);
+
+		if (app >= 0)
+			return app;
+	}
+	fx = next_fx(op, r);
 	if (fx) {
 		stmts_apply_fx(cs, fx);
 		if (fx->hide) {
@@ -243,6 +257,8 @@ bool sql_retry(struct conn_state *cs, struct op *op)
 	size_t len;
 	int ok;
 
+	if (sqlc_on(op))
+		return sqlc_retry(cs, op);
 	op->retried = true;
 	if (!policy_new_name(&cs->stmts, gen))
 		return false;
@@ -261,6 +277,8 @@ bool sql_retry(struct conn_state *cs, struct op *op)
 
 bool sql_may_hide(const struct op *op)
 {
+	if (sqlc_on(op) && op->x.stage != EXEC_UNNAMED)
+		return sqlc_may_hide(op);
 	for (int i = op->fx_pos; i < op->plan->n_fx; i++)
 		if (op->plan->fx[i].hide)
 			return true;

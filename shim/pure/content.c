@@ -50,10 +50,16 @@ static struct content *add(struct content_table *t, const char *name, unsigned c
 struct content *content_table_get(struct content_table *t, const char *text, int nparams,
 				  const Oid *types, unsigned cap)
 {
+	return content_table_get_n(t, text, strlen(text), nparams, types, cap);
+}
+
+struct content *content_table_get_n(struct content_table *t, const char *text, size_t len,
+				    int nparams, const Oid *types, unsigned cap)
+{
 	char name[NAMES_CONTENT_LEN + 1];
 	struct content *c;
 
-	names_content(name, text, strlen(text), nparams, types);
+	names_content(name, text, len, nparams, types);
 	HASH_FIND(hh, t->by_name, name, NAMES_CONTENT_LEN, c);
 	return c ? c : add(t, name, cap);
 }

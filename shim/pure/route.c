@@ -2,36 +2,24 @@
 #include "route.h"
 
 /*
- * Pooled mode's routes for a recorded text, or -1: the unnamed statement.
- * Pipelines and aborted blocks always go unnamed (an error there would
- * abort what the app queued after it); so do texts below the threshold and
- * past the cap. Inside a block nothing may fail that would not fail without
- * the shim, so the block's server connection is looked up first, and a text
- * it is not known to lack or hold goes unnamed.
+ * Pooled mode's route for a text whose content entry is c, or -1: the
+ * unnamed statement. Pipelines and aborted blocks always go unnamed (an
+ * error there would abort what the app queued after it); so do texts below
+ * the threshold and past the cap. Inside a block nothing may fail that would
+ * not fail without the shim, so the block's server connection is looked up
+ * first (lookup: a route may carry the look-up, else a block not looked up
+ * goes unnamed), and a text it is not known to lack or hold goes unnamed.
  */
-static int pooled(const struct route_facts *f, struct content_table *ct, struct block *b,
-		  struct stmt *s, struct route *out)
+static int by_content(const struct route_facts *f, struct content_table *ct,
+		      const struct block *b, struct content *c, bool lookup)
 {
-	struct content *c;
-
-	if (f->pipeline || (f->txn != ROUTE_TXN_IDLE && f->txn != ROUTE_TXN_BLOCK) ||
-	    (f->txn == ROUTE_TXN_BLOCK && !f->in_blocks))
-		return -1;
-	c = stmt_content(s);
-	if (!c) {
-		c = content_table_get(ct, stmt_query(s), stmt_nparams(s), stmt_types(s), f->cap);
-		if (!c)
-			return -1;
-		stmt_set_content(s, c);
-	}
 	if (!content_run(ct, c, f->threshold, f->cap))
 		return -1; /* every run counts, also the unnamed ones */
-	out->content = c;
 	if (f->txn == ROUTE_TXN_IDLE)
 		return ROUTE_CONTENT;
 	switch (block_view(b, c)) {
 	case BLOCK_UNKNOWN: /* the look-up rides with a statement that takes the snapshot itself */
-		return content_plannable(stmt_query(s)) ? ROUTE_BLOCK_LOOKUP : -1;
+		return lookup ? ROUTE_BLOCK_LOOKUP : -1;
 	case BLOCK_HAS:
 		return ROUTE_BLOCK_NAME;
 	case BLOCK_LACKS: /* looked up and not there; the block keeps the connection */
@@ -40,6 +28,42 @@ static int pooled(const struct route_facts *f, struct content_table *ct, struct 
 		break;
 	}
 	return -1;
+}
+
+/* Where pooled mode may go by content name at all. */
+static bool content_applies(const struct route_facts *f)
+{
+	return !f->pipeline && (f->txn == ROUTE_TXN_IDLE || (f->txn == ROUTE_TXN_BLOCK && f->in_blocks));
+}
+
+static int pooled(const struct route_facts *f, struct content_table *ct, struct block *b,
+		  struct stmt *s, struct route *out)
+{
+	struct content *c;
+	int kind;
+
+	if (!content_applies(f))
+		return -1;
+	c = stmt_content(s);
+	if (!c) {
+		c = content_table_get(ct, stmt_query(s), stmt_nparams(s), stmt_types(s), f->cap);
+		if (!c)
+			return -1;
+		stmt_set_content(s, c);
+	}
+	kind = by_content(f, ct, b, c, content_plannable(stmt_query(s)));
+	if (kind >= 0)
+		out->content = c;
+	return kind;
+}
+
+int route_sql_execute(const struct route_facts *f, struct content_table *ct, struct block *b,
+		      struct content *c)
+{
+	block_observe(b, f->txn == ROUTE_TXN_BLOCK);
+	if (f->mode != MODE_POOLED || !c || !content_applies(f))
+		return -1;
+	return by_content(f, ct, b, c, false);
 }
 
 /*

@@ -477,6 +477,39 @@ static bool plan_unnamed_sql_prepare(const struct stmt_table *t, struct overlay 
 	return fx_hidden(p, FX_DEALLOCATE);
 }
 
+/* The statement of a SQL PREPARE's body " AS <statement>" (is_as_body), blanks around cut. */
+static const char *as_statement(const char *b, size_t *len)
+{
+	const char *end = b + *len;
+
+	while (b < end && (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r'))
+		b++;
+	b += 2; /* AS */
+	while (b < end && (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r' || *b == '\f'))
+		b++;
+	while (end > b && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' ||
+			   end[-1] == '\r' || end[-1] == '\f'))
+		end--;
+	*len = (size_t)(end - b);
+	return b;
+}
+
+/* Pooled mode's other way for a text that is one EXECUTE of r's recorded name (sql_plan.h). */
+static void content_of(const struct stmt_table *t, const struct sql_ref *r, const char *text,
+		       bool sql_body, struct sql_plan *p)
+{
+	size_t len = strlen(text);
+
+	if (sql_body && !is_as_body(text, len))
+		return;
+	p->content.stmt = stmt_table_find(t, r->name);
+	p->content.text = sql_body ? as_statement(text, &len) : text;
+	p->content.len = len;
+	p->content.nparams = sql_body ? 0 : stmt_nparams(p->content.stmt);
+	p->content.name_off = r->name_off;
+	p->content.name_len = r->name_len;
+}
+
 /*
  * Unnamed and pooled mode, and behind a pooler that tracks statements (it
  * tracks protocol ones only, whatever the mode; a SQL PREPARE would stay on
@@ -518,8 +551,12 @@ static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o, cons
 			const char *text = v.fx ? v.fx->body : v.s ? stmt_query(v.s) : v.query;
 			bool typed = v.fx ? false : v.s ? stmt_types(v.s) != NULL : v.typed;
 
-			return plan_unnamed_execute(t, sql_body ? "" : " AS ", text, typed, r, simple,
-						    p, ed, &as_written);
+			if (!plan_unnamed_execute(t, sql_body ? "" : " AS ", text, typed, r, simple,
+						  p, ed, &as_written))
+				return false;
+			if (!as_written && n_stmts == 1 && v.s)
+				content_of(t, r, text, sql_body, p);
+			return true;
 		}
 	}
 	/* a name the app does not hold must not reach anyone's statement: the server's 26000 */
@@ -589,6 +626,8 @@ bool sql_plan_make_after(const struct stmt_table *t, enum shim_mode mode, bool t
 	out->bundle = false;
 	out->raises = false;
 	out->bundle_hidden[0] = '\0';
+	out->content.stmt = NULL;
+	out->by_name = out->create = NULL;
 	if (mode == MODE_OFF || !sql)
 		return false;
 	len = strlen(sql);
@@ -655,10 +694,34 @@ char *sql_plan_retry_text(const struct sql_plan *plan, const char *sql, const ch
 	return sqlscan_apply(sql, strlen(sql), &e, 1, len);
 }
 
+bool sql_plan_content_texts(const struct sql_plan *plan, const char *sql, const char *cname,
+			    char **by_name, char **create)
+{
+	const struct sql_content *c = &plan->content;
+	struct sql_edit e = { .off = c->name_off, .len = c->name_len, .text = cname };
+	size_t len, n;
+
+	*create = NULL;
+	if (!(*by_name = sqlscan_apply(sql, strlen(sql), &e, 1, &len)))
+		return false;
+	/* the newline ends a comment the statement may end with */
+	n = strlen(cname) + c->len + len + 16;
+	if (!(*create = shim_malloc(n))) {
+		free(*by_name);
+		*by_name = NULL;
+		return false;
+	}
+	snprintf(*create, n, "PREPARE %s AS %.*s\n; %s", cname, (int)c->len, c->text, *by_name);
+	return true;
+}
+
 void sql_plan_release(struct sql_plan *plan)
 {
 	free(plan->text);
 	plan->text = NULL;
+	free(plan->by_name);
+	free(plan->create);
+	plan->by_name = plan->create = NULL;
 	for (int i = 0; i < plan->n_fx; i++) {
 		free(plan->fx[i].body);
 		plan->fx[i].body = NULL;

@@ -12,6 +12,7 @@ extern const struct pqt_case *const cases_unnamed_list[];
 extern const struct pqt_case *const cases_edges_list[];
 extern const struct pqt_case *const cases_conninfo_list[];
 extern const struct pqt_case *const cases_pooled_list[];
+extern const struct pqt_case *const cases_pooled_sql_list[];
 extern const struct pqt_case *const cases_blocks_list[];
 extern const struct pqt_case *const cases_heal_list[];
 extern const struct pqt_case *const cases_auto_list[];

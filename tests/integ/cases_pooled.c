@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "trio.h"
@@ -559,14 +558,6 @@ static int pooled_errors_pass_through(void)
  * run the statement to its end. Behind PgBouncer with one server connection,
  * whose statements another client deallocates.
  */
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int cancel_while_unread(bool request_cancel)
 {
 	const char *v0[1] = { "0" }, *v10[1] = { "10" };
@@ -588,7 +579,7 @@ static int cancel_while_unread(bool request_cancel)
 	other = connect_raw("PQT_BOUNCER_DSN");
 	CHECK(other && pqt_exec_ok(other, "DEALLOCATE ALL"), "another client empties the server connection");
 	PQfinish(other);
-	t0 = now_s();
+	t0 = pqt_now();
 	CHECK(PQsendQueryPrepared(app, "sl", 1, v10, NULL, NULL, 0) && PQflush(app) == 0, "send pg_sleep(10)");
 	usleep(700000); /* not reading: its first answer waits */
 	if (request_cancel) {
@@ -605,7 +596,7 @@ static int cancel_while_unread(bool request_cancel)
 			fprintf(stderr, "  got %s %s\n", PQresStatus(PQresultStatus(r)), pqt_sqlstate(r));
 		PQclear(r);
 	}
-	took = now_s() - t0;
+	took = pqt_now() - t0;
 	CHECK(cancelled && took < 5, "the statement was cancelled (57014) after %.1f s, not run to its end",
 	      took);
 	CHECK(pqt_status(r = PQexecPrepared(app, "sl", 1, v0, NULL, NULL, 0), PGRES_TUPLES_OK) &&

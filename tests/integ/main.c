@@ -10,7 +10,8 @@
 static const struct pqt_case *const *groups[] = { cases_prepare_list, cases_sql_list,
 						  cases_async_list, cases_conn_list,
 						  cases_unnamed_list, cases_edges_list,
-						  cases_conninfo_list, cases_pooled_list, cases_blocks_list,
+						  cases_conninfo_list, cases_pooled_list,
+						  cases_pooled_sql_list, cases_blocks_list,
 						  cases_heal_list, cases_auto_list };
 
 int main(int argc, char **argv)

@@ -79,6 +79,8 @@ bool pqt_wait_readable(PGconn *conn);
 PGresult *pqt_async_result(PGconn *conn);
 /* Expects PQgetResult to report the end of a command (NULL). */
 bool pqt_async_end(PGconn *conn);
+/* Seconds on the monotonic clock. */
+double pqt_now(void);
 /* How many prepared statements the server session holds. */
 int pqt_server_statements(PGconn *conn);
 /*

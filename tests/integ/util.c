@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pqtest.h"
@@ -164,4 +165,12 @@ void pqt_exec_prog(const char *prog, const char *arg)
 	argv[n] = NULL;
 	execvp(argv[0], argv);
 	fprintf(stderr, "  exec %s: %s\n", argv[0], strerror(errno));
+}
+
+double pqt_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

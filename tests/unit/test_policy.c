@@ -430,6 +430,57 @@ START_TEST(pooled_prepare_records_text)
 }
 END_TEST
 
+/* issue 15: a text that is one EXECUTE of a recorded name may go by content name in pooled mode */
+START_TEST(sql_execute_content_texts)
+{
+	char *by_name, *create;
+
+	/* a SQL PREPARE of these modes: recorded, its statement after AS */
+	ck_assert(sql_plan_make(&t, MODE_POOLED, false, "PREPARE q AS  select $1::int -- c\n",
+				true, true, true, &plan));
+	ck_assert(plan.fx[0].virtual_record);
+	stmt_table_put(&t, "q", NULL, STMT_SQL, plan.fx[0].body, plan.fx[0].body_len, 0, NULL);
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_make(&t, MODE_POOLED, false, "EXECUTE q (5)", true, true, true, &plan));
+	ck_assert_ptr_nonnull(plan.content.stmt);
+	ck_assert_int_eq((int)plan.content.len, (int)strlen("select $1::int"));
+	ck_assert(memcmp(plan.content.text, "select $1::int", plan.content.len) == 0);
+	ck_assert_int_eq(plan.content.nparams, 0);
+	ck_assert_ptr_nonnull(strstr(plan.text, "PREPARE _pqs_")); /* the throwaway way too */
+	ck_assert(sql_plan_content_texts(&plan, "EXECUTE q (5)", "_pqsh_x", &by_name, &create));
+	ck_assert_str_eq(by_name, "EXECUTE _pqsh_x (5)");
+	/* a newline after the statement: it may end with a comment */
+	ck_assert_str_eq(create, "PREPARE _pqsh_x AS select $1::int\n; EXECUTE _pqsh_x (5)");
+	free(by_name);
+	free(create);
+	/* EXPLAIN EXECUTE, a protocol prepare's text and count */
+	stmt_table_put(&t, "p", NULL, STMT_PROTOCOL, "select $1, $2", 13, 2, NULL);
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_make(&t, MODE_POOLED, false, "EXPLAIN EXECUTE \"p\"(1, 2);", true, true,
+				true, &plan));
+	ck_assert_ptr_nonnull(plan.content.stmt);
+	ck_assert_int_eq(plan.content.nparams, 2);
+	ck_assert(sql_plan_content_texts(&plan, "EXPLAIN EXECUTE \"p\"(1, 2);", "_pqsh_y", &by_name,
+					 &create));
+	ck_assert_str_eq(by_name, "EXPLAIN EXECUTE _pqsh_y(1, 2);");
+	ck_assert_str_eq(create, "PREPARE _pqsh_y AS select $1, $2\n; EXPLAIN EXECUTE _pqsh_y(1, 2);");
+	free(by_name);
+	free(create);
+	/* not the whole text, or the extended protocol, or typed: the throwaway way only */
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_make(&t, MODE_POOLED, false, "EXECUTE q (1); select 1", true, true, true,
+				&plan));
+	ck_assert_ptr_null(plan.content.stmt);
+	sql_plan_release(&plan);
+	sql_plan_make(&t, MODE_POOLED, false, "EXECUTE q (1)", true, false, true, &plan);
+	ck_assert_ptr_null(plan.content.stmt);
+	stmt_table_put(&t, "typed", NULL, STMT_PROTOCOL, "select $1", 9, 1, (const Oid[]){ 23 });
+	sql_plan_release(&plan);
+	sql_plan_make(&t, MODE_POOLED, false, "EXECUTE typed (1)", true, true, true, &plan);
+	ck_assert_ptr_null(plan.content.stmt);
+}
+END_TEST
+
 /* behind a pooler that tracks statements (protocol ones only) a SQL PREPARE is recorded only */
 START_TEST(sql_prepare_behind_a_tracking_pooler)
 {
@@ -470,6 +521,7 @@ int main(void)
 	tcase_add_test(tc, pooled_and_auto_config);
 	tcase_add_test(tc, pooled_prepare_records_text);
 	tcase_add_test(tc, sql_after_commands_ahead);
+	tcase_add_test(tc, sql_execute_content_texts);
 	tcase_add_test(tc, sql_prepare_behind_a_tracking_pooler);
 	suite_add_tcase(s, tc);
 	return run_suite(s, "policy");

@@ -301,6 +301,38 @@ START_TEST(pooled_statement_with_a_server_name_maps)
 }
 END_TEST
 
+/* issue 15: a SQL EXECUTE by content name, under pooled mode's rules but with no look-up */
+START_TEST(sql_execute_routes)
+{
+	struct route_facts f = facts(MODE_POOLED, true, false, ROUTE_TXN_IDLE);
+	struct content *c = content_table_get(&ct, "select 1", 0, NULL, 256);
+
+	ck_assert_int_eq(route_sql_execute(&f, &ct, &b, c), -1); /* below the threshold */
+	ck_assert_int_eq(route_sql_execute(&f, &ct, &b, c), ROUTE_CONTENT);
+	ck_assert_int_eq(route_sql_execute(&f, &ct, &b, NULL), -1); /* not tracked */
+	f.pipeline = true;
+	ck_assert_int_eq(route_sql_execute(&f, &ct, &b, c), -1);
+	f = facts(MODE_UNNAMED, true, false, ROUTE_TXN_IDLE);
+	ck_assert_int_eq(route_sql_execute(&f, &ct, &b, c), -1);
+	f = facts(MODE_POOLED, true, false, ROUTE_TXN_OTHER); /* an aborted block */
+	ck_assert_int_eq(route_sql_execute(&f, &ct, &b, c), -1);
+	/* in a block: no look-up rides with SQL text, so only what one already said */
+	f.txn = ROUTE_TXN_BLOCK;
+	ck_assert_int_eq(route_sql_execute(&f, &ct, &b, c), -1);
+	block_lookup_sent(&b);
+	block_learned(&b, ct.count);
+	ck_assert_int_eq(route_sql_execute(&f, &ct, &b, c), ROUTE_BLOCK_CREATE);
+	block_mark_present(&b, c);
+	ck_assert_int_eq(route_sql_execute(&f, &ct, &b, c), ROUTE_BLOCK_NAME);
+	f.in_blocks = false;
+	ck_assert_int_eq(route_sql_execute(&f, &ct, &b, c), -1);
+	/* outside a block the knowledge goes */
+	f = facts(MODE_POOLED, true, false, ROUTE_TXN_IDLE);
+	ck_assert_int_eq(route_sql_execute(&f, &ct, &b, c), ROUTE_CONTENT);
+	ck_assert(!b.known);
+}
+END_TEST
+
 START_TEST(block_views)
 {
 	struct content c = { .seq = 0 };
@@ -360,6 +392,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, pooled_block_routes);
 	tcase_add_test(tc, pooled_statement_with_a_server_name_maps);
 	tcase_add_test(tc, block_views);
+	tcase_add_test(tc, sql_execute_routes);
 	suite_add_tcase(s, tc);
 	return s;
 }
