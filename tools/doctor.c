@@ -80,12 +80,15 @@
  * prepares statements itself (PgBouncer 1.21+ with max_prepared_statements
  * > 0) keeps the text under a name of its own (PGBOUNCER_<n>): the fourth
  * column. Its names are not leftovers of earlier clients (it manages them).
+ * The fifth: statements made with SQL PREPARE (Qt's QPSQL and others), which
+ * no pooler tracks.
  */
 #define PROBE_SQL \
 	"SELECT pg_backend_pid(), count(*) FILTER (WHERE name = $1), " \
 	"count(*) FILTER (WHERE name <> $1 AND statement <> $2 AND name NOT LIKE '" \
 	POOLER_TRACKING_PREFIX "%'), " \
-	"count(*) FILTER (WHERE statement = $2 AND name LIKE '" POOLER_TRACKING_PREFIX "%') " \
+	"count(*) FILTER (WHERE statement = $2 AND name LIKE '" POOLER_TRACKING_PREFIX "%'), " \
+	"count(*) FILTER (WHERE from_sql AND name <> $1) " \
 	"FROM pg_prepared_statements"
 
 /* ---- never print a password ---- */
@@ -409,6 +412,7 @@ struct probe {
 					 * (the probe's or the holder's) */
 	int blocked;                    /* probe statements that waited for the holder */
 	bool tracked;                   /* seen under a pooler's own name (PGBOUNCER_<n>) */
+	long from_sql;                  /* most statements made with SQL PREPARE in one session */
 };
 
 static void add_pid(int *set, int *n, int pid)
@@ -517,7 +521,7 @@ static bool probe_look(struct probe *p, bool hold, bool count, char *err, size_t
 
 	if (!r)
 		return false;
-	if (!res_ok(r) || PQntuples(r) != 1 || PQnfields(r) != 4) {
+	if (!res_ok(r) || PQntuples(r) != 1 || PQnfields(r) != 5) {
 		snprintf(err, size, "%s", res_error(p->c, r));
 		PQclear(r);
 		return false;
@@ -528,6 +532,9 @@ static bool probe_look(struct probe *p, bool hold, bool count, char *err, size_t
 		p->leftovers = others;
 	if (strtol(PQgetvalue(r, 0, 3), NULL, 10) > 0)
 		p->tracked = true;
+	others = strtol(PQgetvalue(r, 0, 4), NULL, 10);
+	if (others > p->from_sql)
+		p->from_sql = others;
 	if (count) {
 		p->steps++;
 		if (strtol(PQgetvalue(r, 0, 1), NULL, 10) == 0)
@@ -761,6 +768,9 @@ static void report_probe(const struct doctor *d)
 		say("named statement:", "missing in %d of %d transactions", p->missing, p->steps);
 	say("leftovers:", "%ld prepared statement(s) of earlier clients in a server session",
 	    p->leftovers);
+	if (p->from_sql > 0)
+		say("sql prepare:", "%ld statement(s) in a server session made with SQL PREPARE "
+				    "(as Qt's QPSQL driver writes them)", p->from_sql);
 	if (p->h.note[0]) {
 		scrub(p->h.note, msg, sizeof(msg));
 		say("note:", "%s; the probe ran without it", msg);
@@ -824,6 +834,9 @@ static int recommend(const struct doctor *d)
 		else
 			say("recommendation:", "none: the probe did not complete");
 	}
+	if (d->p.from_sql > 0 && (d->tracking || d->is_pooled))
+		say("", "no pooler tracks SQL PREPARE; the shim records such statements in auto, "
+			"unnamed and pooled mode here, so they neither collide nor go missing");
 	if (d->p.leftovers > 0)
 		say("", "statements left by earlier clients can collide with the app's names "
 			"(42P05); a session pooler needs server_reset_query = DISCARD ALL");

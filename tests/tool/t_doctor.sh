@@ -91,6 +91,16 @@ if ! ((PQT_BOUNCER_TRACKS)); then
         "this connection runs dedupe mode, which is not safe here"
 fi
 
+# ---- a SQL PREPARE left behind the transaction pooler (Qt's way, no shim) ----
+
+psql -X -q -v ON_ERROR_STOP=1 -c 'PREPARE qpsqlpstmt_1 AS SELECT 1' "$PQT_BOUNCER_TX_DSN"
+capture "$pqshim" doctor "$PQT_BOUNCER_TX_DSN"
+check "SQL PREPARE behind the pooler: exit 1 (a leftover)" eval '((rc == 1))'
+check_has "SQL PREPARE behind the pooler: counted" "$out" \
+    "sql prepare:      1 statement(s) in a server session made with SQL PREPARE"
+check_has "SQL PREPARE behind the pooler: what the shim does about it" "$out" \
+    "no pooler tracks SQL PREPARE; the shim records such statements"
+
 # ---- leftovers: a session pooler that keeps an earlier client's statement ----
 
 # psql prepares in the server session and leaves; with no server_reset_query
@@ -102,6 +112,8 @@ check_has "session pooler: leftovers reported" "$out" \
     "leftovers:        1 prepared statement(s) of earlier clients in a server session"
 check_has "session pooler: no pooling between transactions" "$out" "pooling:          none seen"
 check_has "session pooler: dedupe is enough, reset hint" "$out" "server_reset_query = DISCARD ALL"
+check_has "session pooler: a SQL PREPARE leftover, counted" "$out" "sql prepare:      1 statement(s)"
+check_lacks "session pooler: no pooler advice for it" "$out" "no pooler tracks SQL PREPARE"
 
 # ---- nothing listening ----
 
