@@ -114,6 +114,11 @@ bool policy_names_statements(struct stmt *s);
  * the name), or NULL when the body is not of that form (a type list).
  */
 const char *policy_sql_body_query(const char *body);
+/*
+ * The same for a body that may start with a parameter type list,
+ * " (int, text) AS <statement>": *typed says whether it did.
+ */
+const char *policy_sql_body_statement(const char *body, bool *typed);
 
 /*
  * A reference (execute, describe) to a name the app does not hold, in a mode

@@ -23,6 +23,9 @@ enum sql_fx_kind {
 	FX_DEALLOCATE,     /* tag DEALLOCATE: drop key (or release server) */
 	FX_DEALLOCATE_ALL, /* tag DEALLOCATE ALL: clear */
 	FX_DISCARD_ALL,    /* tag DISCARD ALL: clear */
+	FX_TYPES,          /* tag SELECT 1, hidden, no effect on the table of its own: the
+			      parameter types (OIDs, comma-separated) key's type list resolved
+			      to (a SQL PREPARE recorded only), read by ops/sql.c */
 };
 
 struct sql_fx {

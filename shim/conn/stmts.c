@@ -1,4 +1,5 @@
 /* The statement table's changes at result time; see stmts.h. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -46,7 +47,33 @@ void stmts_apply_fx(struct conn_state *cs, const struct sql_fx *fx)
 	case FX_DISCARD_ALL:
 		stmt_table_clear(&cs->stmts);
 		break;
+	case FX_TYPES: /* stmts_record_types */
+		break;
 	}
+}
+
+void stmts_record_types(struct conn_state *cs, const char *key, const char *oids)
+{
+	const struct stmt *s = stmt_table_find(&cs->stmts, key);
+	Oid types[STMTS_MAX_TYPES];
+	int n = 0;
+	char *end;
+
+	if (!s || stmt_server_name(s) || stmt_origin(s) != STMT_SQL)
+		return;
+	for (const char *p = oids; *p && n < STMTS_MAX_TYPES; p = *end ? end + 1 : end) {
+		unsigned long v = strtoul(p, &end, 10);
+
+		if (end == p || (*end && *end != ',') || v == 0 || v > 0xFFFFFFFFul)
+			return; /* not the server's answer: left without types (it cannot run) */
+		types[n++] = (Oid)v;
+	}
+	if (n == 0 || n >= STMTS_MAX_TYPES)
+		return;
+	/* the same record with the types: the body is copied before the old one goes */
+	if (!stmt_table_put(&cs->stmts, key, NULL, STMT_SQL, stmt_query(s), strlen(stmt_query(s)),
+			    n, types))
+		not_recorded(cs, key);
 }
 
 void stmts_closed(struct conn_state *cs, const char *name, const char *server)

@@ -21,6 +21,14 @@ void stmts_record_prepare(struct conn_state *cs, const char *key, const char *se
 			  const char *query, int nparams, const Oid *types);
 /* A SQL statement's result completed its effect on the table. */
 void stmts_apply_fx(struct conn_state *cs, const struct sql_fx *fx);
+
+#define STMTS_MAX_TYPES 1024
+/*
+ * FX_TYPES: the parameter types (OIDs, comma-separated, as the server wrote
+ * them) key's SQL type list resolved to; a SQL PREPARE recorded only then runs
+ * and describes through the protocol with them. Anything else leaves it as is.
+ */
+void stmts_record_types(struct conn_state *cs, const char *key, const char *oids);
 /* The server closed `server` for the app's `name` (a protocol Close). */
 void stmts_closed(struct conn_state *cs, const char *name, const char *server);
 /*

@@ -201,6 +201,8 @@ static const char *fx_tag(enum sql_fx_kind kind)
 		return "DEALLOCATE ALL";
 	case FX_DISCARD_ALL:
 		return "DISCARD ALL";
+	case FX_TYPES:
+		return "SELECT 1";
 	}
 	return "";
 }
@@ -235,6 +237,8 @@ bool sql_feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
 	}
 	fx = next_fx(op, r);
 	if (fx) {
+		if (fx->kind == FX_TYPES && real.PQntuples(r) == 1)
+			stmts_record_types(cs, fx->key, real.PQgetvalue(r, 0, 0));
 		stmts_apply_fx(cs, fx);
 		if (fx->hide) {
 			result_clear(r);

@@ -149,7 +149,9 @@ const char *policy_map_name(struct stmt_table *t, enum shim_mode mode, const cha
 			sql->nparams = stmt_nparams(s);
 			sql->types = stmt_types(s);
 		}
-		return stmt_is_renamed(s) || !stmt_server_name(s) ? stmt_server_name(s) : name;
+		if (!stmt_server_name(s))
+			return NAMES_GONE; /* recorded as a text that cannot run here: the 26000 */
+		return stmt_is_renamed(s) ? stmt_server_name(s) : name;
 	}
 	if (stmt_table_is_stale(t, name))
 		return NAMES_GONE;
@@ -194,6 +196,31 @@ const char *policy_sql_body_query(const char *body)
 	return body + 3;
 }
 
+const char *policy_sql_body_statement(const char *body, bool *typed)
+{
+	int depth = 0;
+	bool quoted = false;
+
+	*typed = false;
+	if (!body)
+		return NULL;
+	while (is_blank(*body))
+		body++;
+	if (*body != '(')
+		return policy_sql_body_query(body);
+	*typed = true;
+	/* the type list: balanced parentheses (numeric(10,2)), quoted identifiers */
+	for (; *body; body++) {
+		if (*body == '"')
+			quoted = !quoted; /* "" inside one toggles twice */
+		else if (!quoted && *body == '(')
+			depth++;
+		else if (!quoted && *body == ')' && --depth == 0)
+			return policy_sql_body_query(body + 1);
+	}
+	return NULL;
+}
+
 bool policy_unnamed_text(const struct stmt_table *t, const char *name,
 			 const struct prep_inflight *inflight, struct prep_inflight *out)
 {
@@ -215,12 +242,16 @@ bool policy_unnamed_text(const struct stmt_table *t, const char *name,
 	out->nparams = stmt_nparams(s);
 	out->types = stmt_types(s);
 	if (stmt_origin(s) == STMT_SQL) {
-		/* a SQL PREPARE's body (those with a type list are not recorded so) */
-		out->query = policy_sql_body_query(out->query);
-		if (!out->query)
-			return false;
-		out->nparams = 0;
-		out->types = NULL;
+		/* a SQL PREPARE's body; a type list's types as the server resolved them (FX_TYPES) */
+		bool typed;
+
+		out->query = policy_sql_body_statement(out->query, &typed);
+		if (!out->query || (typed && !stmt_types(s)))
+			return false; /* types not known (FX_TYPES did not come): nothing to run it with */
+		if (!typed) {
+			out->nparams = 0;
+			out->types = NULL;
+		}
 	}
 	return true;
 }

@@ -118,17 +118,20 @@ void route_exec(const struct route_facts *f, struct stmt_table *t, struct conten
 		return;
 	}
 	out->server = policy_map_name(t, f->mode, name, f->inflight, out->buf, &out->sql, &s);
+	if (s && !f->inflight && !stmt_server_name(s) && policy_unnamed_text(t, name, NULL, &out->text)) {
+		/* recorded as a text only (before auto mode decided; a SQL PREPARE behind a
+		   pooler that tracks statements) */
+		out->kind = ROUTE_UNNAMED;
+		return;
+	}
 	if (out->server && out->server != name && strcmp(out->server, NAMES_GONE) == 0) {
-		/* deallocated while renamed: the server's 26000, naming the app's name */
+		/* deallocated while renamed, or a text that cannot run: the server's 26000,
+		   naming the app's name */
 		out->kind = ROUTE_MISSING;
 		return;
 	}
 	if (out->sql.text) {
 		out->kind = ROUTE_AS_SQL;
-		return;
-	}
-	if (s && !f->inflight && !stmt_server_name(s) && policy_unnamed_text(t, name, NULL, &out->text)) {
-		out->kind = ROUTE_UNNAMED; /* recorded before the mode was decided */
 		return;
 	}
 	out->kind = ROUTE_DIRECT;

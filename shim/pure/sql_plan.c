@@ -448,9 +448,35 @@ static bool is_as_body(const char *b, size_t len)
 }
 
 /*
+ * "; SELECT <tmp's parameter types>; DEALLOCATE <tmp>" inserted at the end of
+ * r's statement: the types a type list resolved to, as OIDs (FX_TYPES).
+ */
+static bool edit_types_after(struct edits *ed, const struct sql_ref *r, const char *tmp)
+{
+	if (ed->n >= SQL_MAX_FX)
+		return false;
+	snprintf(ed->text[ed->n], sizeof(ed->text[0]),
+		 "; SELECT pg_catalog.array_to_string(parameter_types::pg_catalog.oid[], ',') "
+		 "FROM pg_catalog.pg_prepared_statements WHERE name = '%s'; DEALLOCATE %s", tmp, tmp);
+	return edit_insert(ed, r->stmt_end, ed->text[ed->n]);
+}
+
+/* A PREPARE's body that starts with a parameter type list: " (int, text) AS ...". */
+static bool is_typed_body(const char *b, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'))
+		i++;
+	return i < len && b[i] == '(';
+}
+
+/*
  * Unnamed and pooled mode: the app's own SQL PREPARE is checked by the
  * server under a throwaway name and recorded, never left under the app's
  * name: "PREPARE tmp AS <statement>; DEALLOCATE tmp", the DEALLOCATE hidden.
+ * With a type list, the types it resolved to come back in between (a hidden
+ * SELECT: FX_TYPES), so the protocol can run and describe it too.
  * The app gets the PREPARE's own result (or its error, at the same moment);
  * EXECUTE and DEALLOCATE of the name then work as for a protocol prepare.
  */
@@ -459,10 +485,12 @@ static bool plan_unnamed_sql_prepare(const struct stmt_table *t, struct overlay 
 				     struct edits *ed)
 {
 	char tmp[SERVER_NAME_BUF];
-	struct sql_fx *fx;
+	struct sql_fx *fx, *types = NULL;
+	bool typed = is_typed_body(sql + r->body_off, r->body_len);
 
-	if (ed->n + 2 > SQL_MAX_FX || p->n_fx + 2 > SQL_MAX_FX || !policy_new_name(t, tmp) ||
-	    !edit_name(ed, r, "", tmp) || !edit_deallocate_after(ed, r, tmp))
+	if (ed->n + 2 > SQL_MAX_FX || p->n_fx + 3 > SQL_MAX_FX || !policy_new_name(t, tmp) ||
+	    !edit_name(ed, r, "", tmp) ||
+	    !(typed ? edit_types_after(ed, r, tmp) : edit_deallocate_after(ed, r, tmp)))
 		return false;
 	if (!(fx = fx_add(p, FX_PREPARE, r->name, NULL)))
 		return false;
@@ -474,6 +502,12 @@ static bool plan_unnamed_sql_prepare(const struct stmt_table *t, struct overlay 
 	fx->body[r->body_len] = '\0';
 	fx->body_len = r->body_len;
 	overlay_set(o, fx->key, "", fx); /* "": recorded, nothing on the server */
+	if (typed) {
+		if (!(types = fx_add(p, FX_TYPES, r->name, NULL)))
+			return false;
+		types->hide = true;
+		types->no_effect = true; /* on the table: ops/sql.c reads the result itself */
+	}
 	return fx_hidden(p, FX_DEALLOCATE);
 }
 
@@ -536,7 +570,9 @@ static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o, cons
 	default:
 		break;
 	}
-	if (r->kind == SQL_PREPARE && simple && is_as_body(sql + r->body_off, r->body_len) &&
+	if (r->kind == SQL_PREPARE && simple &&
+	    (is_as_body(sql + r->body_off, r->body_len) ||
+	     is_typed_body(sql + r->body_off, r->body_len)) &&
 	    r->stmt_end > r->stmt_off && ends_cleanly(ed, r))
 		return plan_unnamed_sql_prepare(t, o, sql, r, p, ed);
 	v = look(t, o, r->name);
@@ -549,7 +585,8 @@ static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o, cons
 		if (r->kind == SQL_EXECUTE) {
 			bool as_written, sql_body = v.fx || (v.s && stmt_origin(v.s) == STMT_SQL);
 			const char *text = v.fx ? v.fx->body : v.s ? stmt_query(v.s) : v.query;
-			bool typed = v.fx ? false : v.s ? stmt_types(v.s) != NULL : v.typed;
+			/* a protocol prepare's types need names in SQL; a SQL body has its own */
+			bool typed = sql_body ? false : v.s ? stmt_types(v.s) != NULL : v.typed;
 
 			if (!plan_unnamed_execute(t, sql_body ? "" : " AS ", text, typed, r, simple,
 						  p, ed, &as_written))

@@ -22,7 +22,8 @@
  *   server's 26000 for its name (names_raise_missing), and (4) an EXECUTE of
  *   a name unnamed mode recorded may get "PREPARE <gen><its body>\n; "
  *   in front and "; DEALLOCATE <gen>" behind, and a SQL PREPARE there may
- *   get "; DEALLOCATE <gen>" behind (its name then being <gen>). So every
+ *   get "; DEALLOCATE <gen>" behind (its name then being <gen>), with a type
+ *   list "; SELECT <the types of '<gen>'>" before that. So every
  *   string,
  *   quoted identifier, comment and dollar quote of the input comes out
  *   verbatim, in order;
@@ -132,6 +133,10 @@ static bool starts(const struct match *m, size_t op, const char *s)
 	return op <= m->out_len && m->out_len - op >= n && memcmp(m->out + op, s, n) == 0;
 }
 
+#define TYPES_SELECT \
+	"; SELECT pg_catalog.array_to_string(parameter_types::pg_catalog.oid[], ',') " \
+	"FROM pg_catalog.pg_prepared_statements WHERE name = '"
+
 /* Length of an inserted statement at out[op], or 0. */
 static size_t insertion_at(const struct match *m, size_t op)
 {
@@ -164,6 +169,14 @@ static size_t insertion_at(const struct match *m, size_t op)
 			    starts(m, at + p->body_len, "\n; "))
 				return 8 + q + p->body_len + 3;
 		}
+	}
+	/* a SQL PREPARE with a type list recorded only: its types asked for, by its <gen> */
+	if (starts(m, op, TYPES_SELECT)) {
+		size_t at = op + strlen(TYPES_SELECT);
+
+		q = plain_at(m, at, name, sizeof(name));
+		if (q && starts(m, at + q, "'"))
+			return strlen(TYPES_SELECT) + q + 1;
 	}
 	/* ... and its DEALLOCATE, at the statement's end */
 	if (starts(m, op, "; DEALLOCATE ")) {
@@ -207,7 +220,8 @@ static int match_from(struct match *m, int e, size_t ip, size_t op, int *ins)
 		size_t k = insertion_at(m, op);
 
 		if (k) {
-			r = match_from(m, e + 1, ip, op + k, ins);
+			/* more may follow at the same place (a type list's SELECT, then the DEALLOCATE) */
+			r = match_from(m, e, ip, op + k, ins);
 			if (r != 0) {
 				if (r > 0)
 					(*ins)++;

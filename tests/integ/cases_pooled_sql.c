@@ -13,7 +13,9 @@
  * mode (the pooler tracks only protocol ones): MECHANISM checks are skipped
  * there, the values are checked everywhere.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -240,6 +242,75 @@ static int auto_sql_prepare_protocol_uses(void)
 }
 
 /*
+ * A SQL PREPARE with a parameter type list: recorded with the types the server
+ * resolved it to, so SQL EXECUTE, PQdescribePrepared and PQexecPrepared (with a
+ * binary parameter, which needs the declared type) all work on every server
+ * connection; a bad type is the server's error at the same moment.
+ */
+static int typed_across(const char *mode)
+{
+	struct trio t;
+	PGresult *r;
+	uint32_t be = htonl(7);
+	const char *v[2] = { (const char *)&be, "x" };
+	const int len[2] = { 4, 0 }, fmt[2] = { 1, 0 };
+
+	CHECK(trio_open(&t, mode, "2", NULL), "connect and clean");
+	AT(&t, PINNED);
+	CHECK(tagged(PQexec(t.app, "PREPARE t (int4, text) AS select $1 * 10 as " SQLC_MARKER
+				   ", $2 || '!' as s"),
+		     "PREPARE"),
+	      "SQL PREPARE t (int4, text)");
+	CHECK(failed_with(PQexec(t.app, "PREPARE u (pqt_no_such_type) AS select $1"), "42704"),
+	      "a type that does not exist: the server's 42704");
+	for (int i = 0; i < 4; i++) {
+		AT(&t, i % 2 ? PINNED : UNPINNED);
+		r = PQdescribePrepared(t.app, "t");
+		CHECK(pqt_status(r, PGRES_COMMAND_OK) && PQnparams(r) == 2 && PQparamtype(r, 0) == 23 &&
+			      PQparamtype(r, 1) == 25 && PQnfields(r) == 2,
+		      "describe t (%d): int4 and text parameters, two fields", i);
+		PQclear(r);
+		AT(&t, i % 2 ? UNPINNED : PINNED);
+		r = PQexecPrepared(t.app, "t", 2, v, len, fmt, 0);
+		CHECK(pqt_status(r, PGRES_TUPLES_OK) && PQntuples(r) == 1 &&
+			      strcmp(PQgetvalue(r, 0, 0), "70") == 0 && strcmp(PQgetvalue(r, 0, 1), "x!") == 0,
+		      "PQexecPrepared t with a binary int4 (%d): 70, x!", i);
+		PQclear(r);
+		AT(&t, i % 2 ? PINNED : UNPINNED);
+		r = PQexec(t.app, "EXECUTE t(5, 'y')");
+		CHECK(pqt_status(r, PGRES_TUPLES_OK) && PQntuples(r) == 1 &&
+			      strcmp(PQgetvalue(r, 0, 0), "50") == 0 && strcmp(PQgetvalue(r, 0, 1), "y!") == 0,
+		      "EXECUTE t (%d): 50, y!", i);
+		PQclear(r);
+	}
+	CHECK(deallocated(PQexec(t.app, "DEALLOCATE t")), "DEALLOCATE t");
+	AT(&t, PINNED);
+	CHECK(failed_with(PQexec(t.app, "EXECUTE t(1, 'z')"), "26000"), "t is gone");
+	AT(&t, UNPINNED);
+	trio_close(&t);
+	return 0;
+}
+
+PQT_CASE(pooled_sql_typed_prepare, true,
+	 "pooled mode: SQL PREPARE t (int4, text): EXECUTE, PQdescribePrepared, PQexecPrepared with a binary int4, each on another server connection");
+static int pooled_sql_typed_prepare(void)
+{
+	return typed_across("pooled");
+}
+
+PQT_CASE(unnamed_sql_typed_prepare, true, "the same in unnamed mode");
+static int unnamed_sql_typed_prepare(void)
+{
+	return typed_across("unnamed");
+}
+
+PQT_CASE(auto_sql_typed_prepare, true, "the same in auto mode");
+static int auto_sql_typed_prepare(void)
+{
+	return typed_across("auto");
+}
+
+/*
  * A cancel sent while the first attempt's 26000 waits unread (the server
  * idle, so it drops the cancel): the retry must not run to its end.
  */
@@ -399,6 +470,9 @@ const struct pqt_case *const cases_pooled_sql_list[] = {
 	&pooled_sql_single_row_retry_case,
 	&auto_sql_prepare_protocol_uses_case,
 	&pooled_sql_cancel_not_lost_case,
+	&pooled_sql_typed_prepare_case,
+	&unnamed_sql_typed_prepare_case,
+	&auto_sql_typed_prepare_case,
 	&qt_sql_pooled_pool2_case,
 	&qt_sql_pooled_pool1_case,
 	&qt_sql_unnamed_pool2_case,

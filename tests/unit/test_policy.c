@@ -498,6 +498,40 @@ START_TEST(sql_prepare_behind_a_tracking_pooler)
 }
 END_TEST
 
+/* issue 15: a SQL PREPARE with a type list, recorded with the types it resolved to */
+START_TEST(sql_typed_prepare_recorded)
+{
+	bool typed;
+	const char *q;
+
+	q = policy_sql_body_statement(" (int, numeric(10,2), \"My)Type\") AS select 1", &typed);
+	ck_assert(typed);
+	ck_assert_str_eq(q, "select 1");
+	ck_assert_str_eq(policy_sql_body_statement(" AS select 2", &typed), "select 2");
+	ck_assert(!typed);
+	ck_assert_ptr_null(policy_sql_body_statement(" (int AS select 1", &typed));
+	ck_assert_ptr_null(policy_sql_body_statement(" (int) select 1", &typed));
+	/* checked under a throwaway name; the types come back in between, hidden */
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, false, "PREPARE t (int4, text) AS select $1, $2",
+				true, true, true, &plan));
+	ck_assert_int_eq(plan.n_fx, 3);
+	ck_assert(plan.fx[0].kind == FX_PREPARE && plan.fx[0].virtual_record && !plan.fx[0].hide);
+	ck_assert(plan.fx[1].kind == FX_TYPES && plan.fx[1].hide && plan.fx[1].no_effect);
+	ck_assert_str_eq(plan.fx[1].key, "t");
+	ck_assert(plan.fx[2].kind == FX_DEALLOCATE && plan.fx[2].hide);
+	ck_assert_ptr_nonnull(strstr(plan.text, " (int4, text) AS select $1, $2; SELECT "));
+	ck_assert_ptr_nonnull(strstr(plan.text, "parameter_types"));
+	/* a SQL EXECUTE of it: the throwaway text carries the type list (no protocol types) */
+	stmt_table_put(&t, "t", NULL, STMT_SQL, plan.fx[0].body, plan.fx[0].body_len, 2,
+		       (const Oid[]){ 23, 25 });
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, false, "EXECUTE t (1, 'x')", true, true, true,
+				&plan));
+	ck_assert_ptr_nonnull(strstr(plan.text, " (int4, text) AS select $1, $2\n; EXECUTE "));
+	ck_assert_ptr_null(plan.content.stmt); /* typed: not by content name (yet) */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("policy");
@@ -523,6 +557,7 @@ int main(void)
 	tcase_add_test(tc, sql_after_commands_ahead);
 	tcase_add_test(tc, sql_execute_content_texts);
 	tcase_add_test(tc, sql_prepare_behind_a_tracking_pooler);
+	tcase_add_test(tc, sql_typed_prepare_recorded);
 	suite_add_tcase(s, tc);
 	return run_suite(s, "policy");
 }

@@ -333,6 +333,27 @@ START_TEST(sql_execute_routes)
 }
 END_TEST
 
+/* a SQL PREPARE with a type list: through the unnamed statement with its types, once known */
+START_TEST(sql_typed_record_routes)
+{
+	struct route_facts f = facts(MODE_UNNAMED, true, false, ROUTE_TXN_IDLE);
+	const char *body = " (int4) AS select $1";
+
+	ck_assert(stmt_table_put(&t, "t", NULL, STMT_SQL, body, strlen(body), 0, NULL));
+	/* the types did not come back: it cannot run, and never as another statement */
+	ck_assert_int_eq(route(&f, "t"), ROUTE_MISSING);
+	f = facts(MODE_DEDUPE, true, false, ROUTE_TXN_UNKNOWN);
+	ck_assert_int_eq(route(&f, "t"), ROUTE_MISSING);
+	ck_assert(stmt_table_put(&t, "t", NULL, STMT_SQL, body, strlen(body), 1, (const Oid[]){ 23 }));
+	ck_assert_int_eq(route(&f, "t"), ROUTE_UNNAMED);
+	ck_assert_str_eq(r.text.query, "select $1");
+	ck_assert_int_eq(r.text.nparams, 1);
+	ck_assert_uint_eq(r.text.types[0], 23);
+	f = facts(MODE_POOLED, true, false, ROUTE_TXN_IDLE);
+	ck_assert_int_eq(route(&f, "t"), ROUTE_UNNAMED);
+}
+END_TEST
+
 START_TEST(block_views)
 {
 	struct content c = { .seq = 0 };
@@ -393,6 +414,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, pooled_statement_with_a_server_name_maps);
 	tcase_add_test(tc, block_views);
 	tcase_add_test(tc, sql_execute_routes);
+	tcase_add_test(tc, sql_typed_record_routes);
 	suite_add_tcase(s, tc);
 	return s;
 }
