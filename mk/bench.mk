@@ -11,7 +11,11 @@ BENCH_DEPS   := bench/bench_util.h mk/bench.mk
 BENCH_STUB_LINK = -L$(BENCH_B) -lpq -Wl,-rpath,'$$ORIGIN'
 BENCH_BINS   := $(BENCH_B)/libpq.so.5 $(BENCH_B)/percall $(BENCH_B)/scale $(BENCH_B)/reprepare
 
-.PHONY: bench bench-bins bench-tls-ie bench-probe bench-stats
+.PHONY: bench bench-bins bench-tls-ie bench-probe bench-stats bench-sql
+
+# SQL-level PREPARE/EXECUTE behind a transaction pooler, pooled vs unnamed (bench/sql_level.sh)
+bench-sql: all
+	@bench/sql_level.sh $(SQL_ROUNDS)
 
 # the live statistics file's time check on the call path (bench/stats_cost.sh)
 bench-stats: all bench-bins
@@ -55,3 +59,4 @@ bench: all
 	@$(MAKE) --no-print-directory bench-tls-ie || echo "bench: the initial-exec experiment did not build; skipped" >&2
 	@bench/run.sh || echo "bench: the harness stopped early (exit $$?); see above" >&2
 	@bench/stats_cost.sh || echo "bench: the statistics cost did not run (exit $$?)" >&2
+	@bench/sql_level.sh || echo "bench: the SQL-level comparison did not run (exit $$?)" >&2
