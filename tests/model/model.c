@@ -106,6 +106,12 @@ static int text_params(int t)
 	return t >= 3 && t <= 5 ? 1 : 0;
 }
 
+/* A SQL PREPARE of text t as n: text 5's with a parameter type list, the others without. */
+static void sql_prepare(char *out, size_t size, const char *n, int t)
+{
+	snprintf(out, size, "PREPARE %s%s AS %s", n, t == 5 ? " (int4)" : "", texts[t]);
+}
+
 struct step {
 	enum kind kind;
 	int name;  /* 0..N_NAMES-1 */
@@ -171,6 +177,8 @@ static void make_ref(struct step *s)
 
 static void make_pipeline(struct step *s, int idx, bool validate, bool *used)
 {
+	char name[8];
+
 	s->pipe = pipes[idx];
 	s->n_pipe = 2 + (int)pick(MAX_PIPE - 2);
 	for (int i = 0; i < s->n_pipe; i++) {
@@ -206,8 +214,8 @@ static void make_pipeline(struct step *s, int idx, bool validate, bool *used)
 				break;
 			case 2:
 				p->text = (int)pick(6);
-				snprintf(p->sql, sizeof(p->sql), "PREPARE n%d AS %s", p->name,
-					 texts[p->text]);
+				snprintf(name, sizeof(name), "n%d", p->name);
+				sql_prepare(p->sql, sizeof(p->sql), name, p->text);
 				believed[p->name] = p->text;
 				break;
 			default:
@@ -424,7 +432,7 @@ static PGresult *control_reprepare(struct side *s, int name, int text, bool sql)
 		return NULL;
 	snprintf(n, sizeof(n), "n%d", name);
 	if (sql) {
-		snprintf(q, sizeof(q), "PREPARE pqm_scratch AS %s", texts[text]);
+		sql_prepare(q, sizeof(q), "pqm_scratch", text);
 		r = PQexec(s->c, q);
 	} else {
 		r = PQprepare(s->c, "pqm_scratch", texts[text], 0, NULL);
@@ -436,7 +444,7 @@ static PGresult *control_reprepare(struct side *s, int name, int text, bool sql)
 	snprintf(q, sizeof(q), "DEALLOCATE %s", n);
 	PQclear(PQexec(s->c, q));
 	if (sql) {
-		snprintf(q, sizeof(q), "PREPARE %s AS %s", n, texts[text]);
+		sql_prepare(q, sizeof(q), n, text);
 		return PQexec(s->c, q);
 	}
 	return PQprepare(s->c, n, texts[text], 0, NULL);
@@ -467,7 +475,7 @@ static void run_simple(struct side *s, const struct step *st, struct out *o)
 		r = PQdescribePrepared(s->c, name);
 		break;
 	case K_SQL_PREPARE:
-		snprintf(sql, sizeof(sql), "PREPARE %s AS %s", name, texts[st->text]);
+		sql_prepare(sql, sizeof(sql), name, st->text);
 		if (!(r = control_reprepare(s, st->name, st->text, true)))
 			r = PQexec(s->c, sql);
 		break;
