@@ -179,7 +179,7 @@ static int pooled_sql_single_row_retry(void)
 		CHECK(PQsendQuery(t.app, "EXECUTE q(3)"), "send");
 		CHECK(PQsetSingleRowMode(t.app) == 1, "single-row mode accepted");
 		for (int k = 1; k <= 3; k++) {
-			char want[8];
+			char want[16];
 
 			snprintf(want, sizeof(want), "%d", k);
 			r = i ? PQgetResult(t.app) : pqt_async_result(t.app);
