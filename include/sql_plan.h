@@ -54,14 +54,21 @@ struct sql_plan {
 	bool makes_names;       /* the text may make server names the shim does not record
 				   (a SQL PREPARE passed as written, or untracked) */
 	/*
-	 * Extended protocol (one statement per message): bundle_hidden is sent
-	 * first, under the same Sync, and its result is not the app's. Used for
-	 * a DEALLOCATE of a name unnamed mode recorded (a throwaway PREPARE
-	 * first) and an identical re-PREPARE (DEALLOCATE of the old one first).
+	 * Extended protocol (one statement per message): bundle_text (when set)
+	 * or bundle_hidden (when not empty) is sent first, under the same Sync,
+	 * and bundle_after after the app's statement; their results are not the
+	 * app's. Used for a DEALLOCATE of a name unnamed mode recorded (a
+	 * throwaway PREPARE first), an identical re-PREPARE (DEALLOCATE of the
+	 * old one first), and in unnamed and pooled mode a SQL PREPARE checked
+	 * under a throwaway name (its DEALLOCATE after) and an EXECUTE of a
+	 * recorded name (its text PREPAREd under a throwaway name first, that
+	 * name's DEALLOCATE after).
 	 */
 	bool raises;            /* a statement became a DO block raising 26000 (edit_raise) */
 	bool bundle;
 	char bundle_hidden[SERVER_NAME_BUF * 2 + 32];
+	char *bundle_text;      /* owned */
+	char bundle_after[SERVER_NAME_BUF + 16];
 	size_t name_off, name_len; /* its name token in the app's text, for the retry */
 	/*
 	 * Pooled mode may send the text's one EXECUTE (or EXPLAIN EXECUTE, CREATE

@@ -118,12 +118,20 @@ static int send_bundle(struct conn_state *cs, struct op *op, const char *sql,
 	struct bundle b;
 	static const struct params none = { 0 };
 
+	const struct sql_plan *plan = op->plan;
+	const char *before = plan->bundle_text ? plan->bundle_text : plan->bundle_hidden;
+	char after[sizeof(plan->bundle_after)];
+
 	if (!bundle_begin(&b, cs)) {
 		op_free(op, result_clear);
 		return -1;
 	}
-	bundle_add(&b, op_new(OP_PASS), true, send_params(cs, op->plan->bundle_hidden, &none));
+	memcpy(after, plan->bundle_after, sizeof(after)); /* op may be gone after bundle_add */
+	if (before[0])
+		bundle_add(&b, op_new(OP_PASS), true, send_params(cs, before, &none));
 	bundle_add(&b, op, false, send_params(cs, text_of(op, sql), p));
+	if (after[0])
+		bundle_add(&b, op_new(OP_PASS), true, send_params(cs, after, &none));
 	return bundle_end(&b);
 }
 

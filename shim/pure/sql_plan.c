@@ -403,6 +403,34 @@ static bool plan_ref(const struct stmt_table *t, struct overlay *o, const char *
 }
 
 /*
+ * The same in the extended protocol (PQexecParams, pipelines: one statement
+ * per message, the app's parameters with it): "PREPARE tmp AS <text>" first
+ * and "DEALLOCATE tmp" after, under the same Sync (sql_plan.bundle), the
+ * app's "EXECUTE tmp ($1, ...)" between them with its own parameters. If the
+ * EXECUTE fails the DEALLOCATE is skipped, as in the simple protocol.
+ */
+static bool plan_unnamed_execute_ext(const struct stmt_table *t, const char *as, const char *q,
+				     bool typed, const struct sql_ref *r, int n_stmts,
+				     struct sql_plan *p, struct edits *ed, bool *as_written)
+{
+	char tmp[SERVER_NAME_BUF];
+	size_t n;
+
+	*as_written = typed || n_stmts != 1 || p->bundle;
+	if (*as_written)
+		return true;
+	if (!policy_new_name(t, tmp))
+		return false;
+	n = strlen(as) + strlen(q) + strlen(tmp) + 16;
+	if (!(p->bundle_text = shim_malloc(n)))
+		return false;
+	snprintf(p->bundle_text, n, "PREPARE %s%s%s", tmp, as, q);
+	snprintf(p->bundle_after, sizeof(p->bundle_after), "DEALLOCATE %s", tmp);
+	p->bundle = true;
+	return edit_name(ed, r, "", tmp);
+}
+
+/*
  * Unnamed and pooled mode: SQL EXECUTE of a name the app prepared through the
  * protocol (recorded only, nothing on the server) runs its text under a
  * throwaway name, in the same round trip, nothing left behind:
@@ -414,13 +442,15 @@ static bool plan_ref(const struct stmt_table *t, struct overlay *o, const char *
  * *as_written: it does not apply, the EXECUTE goes as the app wrote it.
  */
 static bool plan_unnamed_execute(const struct stmt_table *t, const char *as, const char *q,
-				 bool typed, const struct sql_ref *r, bool simple,
+				 bool typed, const struct sql_ref *r, bool simple, int n_stmts,
 				 struct sql_plan *p, struct edits *ed, bool *as_written)
 {
 	char tmp[SERVER_NAME_BUF], *head;
 	size_t n;
 
-	*as_written = !simple || typed || r->stmt_end <= r->stmt_off || !ends_cleanly(ed, r);
+	if (!simple) /* one statement per message: a bundle around it */
+		return plan_unnamed_execute_ext(t, as, q, typed, r, n_stmts, p, ed, as_written);
+	*as_written = typed || r->stmt_end <= r->stmt_off || !ends_cleanly(ed, r);
 	if (*as_written)
 		return true;
 	if (ed->n + 3 > SQL_MAX_FX || p->n_fx + 2 > SQL_MAX_FX || ed->n_owned >= SQL_MAX_FX ||
@@ -511,6 +541,34 @@ static bool plan_unnamed_sql_prepare(const struct stmt_table *t, struct overlay 
 	return fx_hidden(p, FX_DEALLOCATE);
 }
 
+/*
+ * The same in the extended protocol (one statement per message), without a
+ * type list: "PREPARE tmp AS <statement>", its DEALLOCATE after it under the
+ * same Sync (sql_plan.bundle). A type list's types could not come back in
+ * the app's one statement: that form goes to the server under its name.
+ */
+static bool plan_unnamed_sql_prepare_ext(const struct stmt_table *t, struct overlay *o,
+					 const char *sql, const struct sql_ref *r, struct sql_plan *p,
+					 struct edits *ed)
+{
+	char tmp[SERVER_NAME_BUF];
+	struct sql_fx *fx;
+
+	if (!policy_new_name(t, tmp) || !edit_name(ed, r, "", tmp) ||
+	    !(fx = fx_add(p, FX_PREPARE, r->name, NULL)))
+		return false;
+	fx->virtual_record = true;
+	if (!(fx->body = shim_malloc(r->body_len + 1)))
+		return false;
+	memcpy(fx->body, sql + r->body_off, r->body_len);
+	fx->body[r->body_len] = '\0';
+	fx->body_len = r->body_len;
+	overlay_set(o, fx->key, "", fx);
+	snprintf(p->bundle_after, sizeof(p->bundle_after), "DEALLOCATE %s", tmp);
+	p->bundle = true;
+	return true;
+}
+
 /* The statement of a SQL PREPARE's body " AS <statement>" (is_as_body), blanks around cut. */
 static const char *as_statement(const char *b, size_t *len)
 {
@@ -575,6 +633,9 @@ static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o, cons
 	     is_typed_body(sql + r->body_off, r->body_len)) &&
 	    r->stmt_end > r->stmt_off && ends_cleanly(ed, r))
 		return plan_unnamed_sql_prepare(t, o, sql, r, p, ed);
+	if (r->kind == SQL_PREPARE && !simple && n_stmts == 1 && !p->bundle &&
+	    is_as_body(sql + r->body_off, r->body_len))
+		return plan_unnamed_sql_prepare_ext(t, o, sql, r, p, ed);
 	v = look(t, o, r->name);
 	/* recorded only (a protocol prepare, or a SQL PREPARE of these modes) */
 	if (v.found && ((v.s && !v.server) || (v.fx && v.fx->virtual_record) || v.query)) {
@@ -589,9 +650,9 @@ static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o, cons
 			bool typed = sql_body ? false : v.s ? stmt_types(v.s) != NULL : v.typed;
 
 			if (!plan_unnamed_execute(t, sql_body ? "" : " AS ", text, typed, r, simple,
-						  p, ed, &as_written))
+						  n_stmts, p, ed, &as_written))
 				return false;
-			if (!as_written && n_stmts == 1 && v.s)
+			if (!as_written && simple && n_stmts == 1 && v.s)
 				content_of(t, r, text, sql_body, p);
 			return true;
 		}
@@ -663,6 +724,8 @@ bool sql_plan_make_after(const struct stmt_table *t, enum shim_mode mode, bool t
 	out->bundle = false;
 	out->raises = false;
 	out->bundle_hidden[0] = '\0';
+	out->bundle_text = NULL;
+	out->bundle_after[0] = '\0';
 	out->content.stmt = NULL;
 	out->by_name = out->create = NULL;
 	if (mode == MODE_OFF || !sql)
@@ -759,6 +822,8 @@ void sql_plan_release(struct sql_plan *plan)
 	free(plan->by_name);
 	free(plan->create);
 	plan->by_name = plan->create = NULL;
+	free(plan->bundle_text);
+	plan->bundle_text = NULL;
 	for (int i = 0; i < plan->n_fx; i++) {
 		free(plan->fx[i].body);
 		plan->fx[i].body = NULL;

@@ -310,11 +310,77 @@ static int auto_sql_typed_prepare(void)
 	return typed_across("auto");
 }
 
+/* PQexecParams with no parameters: the extended protocol, one statement per message */
+static PGresult *ext(PGconn *c, const char *sql)
+{
+	return PQexecParams(c, sql, 0, NULL, NULL, NULL, NULL, 0);
+}
+
+/*
+ * SQL-level statements through the extended protocol (psycopg 3 sends every
+ * query so), outside and inside the app's pipeline: PREPARE checked under a
+ * throwaway name, EXECUTE of it run under another in the same Sync.
+ */
+static int extended_across(const char *mode)
+{
+	struct trio t;
+	const char *v[1] = { "4" };
+	PGresult *r;
+
+	CHECK(trio_open(&t, mode, "2", NULL), "connect and clean");
+	AT(&t, PINNED);
+	CHECK(tagged(ext(t.app, "PREPARE e AS select $1::int * 10 as " SQLC_MARKER), "PREPARE"),
+	      "PREPARE e (extended protocol)");
+	for (int i = 0; i < 4; i++) {
+		AT(&t, i % 2 ? PINNED : UNPINNED);
+		CHECK(pqt_value_of(ext(t.app, "EXECUTE e(3)"), "30"), "EXECUTE e(3) (%d)", i);
+		CHECK(sql_is(t.app, false, "e", 5, 50), "and in the simple protocol (%d)", i);
+	}
+	CHECK(failed_with(ext(t.app, "EXECUTE e('x')"), "22P02"), "a bad argument: the server's error");
+	CHECK(pqt_value_of(ext(t.app, "EXECUTE e(2)"), "20"), "then it runs again");
+	CHECK(deallocated(ext(t.app, "DEALLOCATE e")), "DEALLOCATE e (extended protocol)");
+	AT(&t, UNPINNED);
+	CHECK(failed_with(ext(t.app, "EXECUTE e(3)"), "26000"), "e is gone");
+	/* in the app's pipeline: PREPARE and EXECUTE under one Sync */
+	CHECK(PQenterPipelineMode(t.app), "enter pipeline mode");
+	CHECK(PQsendQueryParams(t.app, "PREPARE f AS select $1::int + 1 as " SQLC_MARKER, 0, NULL,
+				NULL, NULL, NULL, 0) &&
+		      PQsendQueryParams(t.app, "EXECUTE f(4)", 0, NULL, NULL, NULL, NULL, 0) &&
+		      PQsendQueryPrepared(t.app, "f", 1, v, NULL, NULL, 0) && PQpipelineSync(t.app),
+	      "send PREPARE f, EXECUTE f(4), PQsendQueryPrepared f, sync");
+	CHECK(tagged(pqt_async_result(t.app), "PREPARE") && pqt_async_end(t.app), "PREPARE f");
+	CHECK(pqt_value_of(pqt_async_result(t.app), "5") && pqt_async_end(t.app), "EXECUTE f(4)");
+	CHECK(pqt_value_of(pqt_async_result(t.app), "5") && pqt_async_end(t.app),
+	      "PQsendQueryPrepared f");
+	r = pqt_async_result(t.app);
+	CHECK(pqt_status(r, PGRES_PIPELINE_SYNC), "sync");
+	PQclear(r);
+	CHECK(PQexitPipelineMode(t.app), "exit pipeline mode: %s", PQerrorMessage(t.app));
+	AT(&t, PINNED);
+	CHECK(pqt_value_of(ext(t.app, "EXECUTE f(9)"), "10"), "f on the other server connection");
+	AT(&t, UNPINNED);
+	trio_close(&t);
+	return 0;
+}
+
+PQT_CASE(pooled_sql_extended_protocol, true,
+	 "pooled mode: SQL PREPARE, EXECUTE and DEALLOCATE sent with PQexecParams and in the app's pipeline, each on another server connection");
+static int pooled_sql_extended_protocol(void)
+{
+	return extended_across("pooled");
+}
+
+PQT_CASE(unnamed_sql_extended_protocol, true, "the same in unnamed mode");
+static int unnamed_sql_extended_protocol(void)
+{
+	return extended_across("unnamed");
+}
+
 /*
  * A cancel sent while the first attempt's 26000 waits unread (the server
  * idle, so it drops the cancel): the retry must not run to its end.
  */
-PQT_CASE(pooled_sql_cancel_not_lost, PQT_FIX_UNTRACKED,
+PQT_CASE(pooled_sql_cancel_not_lost, true,
 	 "pooled mode: a PQcancel sent while a SQL EXECUTE's 26000 waits unread ends it with 57014");
 static int pooled_sql_cancel_not_lost(void)
 {
@@ -473,6 +539,8 @@ const struct pqt_case *const cases_pooled_sql_list[] = {
 	&pooled_sql_typed_prepare_case,
 	&unnamed_sql_typed_prepare_case,
 	&auto_sql_typed_prepare_case,
+	&pooled_sql_extended_protocol_case,
+	&unnamed_sql_extended_protocol_case,
 	&qt_sql_pooled_pool2_case,
 	&qt_sql_pooled_pool1_case,
 	&qt_sql_unnamed_pool2_case,

@@ -532,6 +532,37 @@ START_TEST(sql_typed_prepare_recorded)
 }
 END_TEST
 
+/* the extended protocol (psycopg 3 sends every query so): a bundle around the one statement */
+START_TEST(sql_extended_prepare_and_execute)
+{
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, false, "PREPARE e AS select $1::int", true, false,
+				true, &plan));
+	ck_assert(plan.bundle);
+	ck_assert(plan.fx[0].kind == FX_PREPARE && plan.fx[0].virtual_record);
+	ck_assert_int_eq(plan.n_fx, 1);
+	ck_assert_str_eq(plan.bundle_hidden, "");
+	ck_assert_ptr_null(plan.bundle_text);
+	ck_assert_ptr_nonnull(strstr(plan.text, "PREPARE \"_pqs_"));
+	ck_assert(strncmp(plan.bundle_after, "DEALLOCATE _pqs_", 16) == 0);
+	stmt_table_put(&t, "e", NULL, STMT_SQL, plan.fx[0].body, plan.fx[0].body_len, 0, NULL);
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_make(&t, MODE_POOLED, false, "EXECUTE e(3)", true, false, true, &plan));
+	ck_assert(plan.bundle);
+	ck_assert_int_eq(plan.n_fx, 0);
+	ck_assert_ptr_nonnull(plan.bundle_text);
+	ck_assert(strncmp(plan.bundle_text, "PREPARE _pqs_", 13) == 0);
+	ck_assert_ptr_nonnull(strstr(plan.bundle_text, " AS select $1::int"));
+	ck_assert(strncmp(plan.bundle_after, "DEALLOCATE _pqs_", 16) == 0);
+	ck_assert(strncmp(plan.text, "EXECUTE \"_pqs_", 14) == 0);
+	ck_assert_ptr_null(plan.content.stmt); /* by content name in the simple protocol only */
+	/* a type list cannot come back in one statement: as in dedupe mode */
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, false, "PREPARE f (int) AS select $1", true, false,
+				true, &plan));
+	ck_assert(!plan.fx[0].virtual_record);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("policy");
@@ -558,6 +589,7 @@ int main(void)
 	tcase_add_test(tc, sql_execute_content_texts);
 	tcase_add_test(tc, sql_prepare_behind_a_tracking_pooler);
 	tcase_add_test(tc, sql_typed_prepare_recorded);
+	tcase_add_test(tc, sql_extended_prepare_and_execute);
 	suite_add_tcase(s, tc);
 	return run_suite(s, "policy");
 }
