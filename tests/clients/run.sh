@@ -3,7 +3,8 @@
 # transaction mode, each run without and with the shim:
 #
 #   pgbench -M prepared (plain and pipelined scripts), psql (SQL PREPARE,
-#   \gdesc), ruby-pg, ActiveRecord 6.1, PHP 8.2 PDO pgsql, psycopg 3, psycopg2
+#   \gdesc), ruby-pg, ActiveRecord 6.1, PHP 8.2 PDO pgsql, psycopg 3, psycopg2,
+#   Qt 5's QPSQL driver (a C++ client built here)
 #
 # Every case proves a fix: without the shim it must fail with the error it is
 # about (its "FAILURE: ..." line must match the case's pattern: an SQLSTATE,
@@ -98,9 +99,9 @@ run() {
 
 # The line a run ends with: its FAILURE/PASS line, else its last line.
 verdict() {
-	local f=$1 line
-	line=$(grep -E '^(FAILURE|PASS): ' "$f" | tail -n 1 || true)
-	[ -n "$line" ] || line=$(tail -n 1 "$f")
+	local out=$1 line
+	line=$(grep -E '^(FAILURE|PASS): ' "$out" | tail -n 1 || true)
+	[ -n "$line" ] || line=$(tail -n 1 "$out")
 	printf '%s' "${line:-(no output)}"
 }
 
@@ -195,6 +196,27 @@ client psycopg2_dedupe dedupe 'DuplicatePreparedStatement \(42P05\)' \
 client psycopg2_leftover dedupe 'DuplicatePreparedStatement \(42P05\)' \
 	"psycopg2 SQL PREPARE q where another client left q (pool 1)" -- \
 	"$python" "$here/psycopg2_sql.py" leftover
+
+# Qt 5's QPSQL driver: SQL PREPARE qpsqlpstmt_<n> / EXECUTE / DEALLOCATE, one counter per
+# process; built here (Debian's qtbase5-dev) unless the case is filtered out
+qt=$root/build/clients/qt_sql
+if [ -z "$only" ] || [[ qt_sql =~ $only ]]; then
+	if [ ! -x "$qt" ] || [ "$here/qt_sql.cpp" -nt "$qt" ]; then
+		mkdir -p "$(dirname "$qt")"
+		# shellcheck disable=SC2046 # pkg-config's flags are words
+		g++ -std=c++17 -O1 -Wall -Wextra -Werror -fPIC -o "$qt" "$here/qt_sql.cpp" \
+			$(pkg-config --cflags --libs Qt5Sql)
+	fi
+	export PQT_QT_TX=$PQT_BOUNCER_TX_DSN PQT_QT_TX1=$PQT_BOUNCER_TX1_DSN
+	qtfail="^FAILURE: (42P05|26000|another client)"
+	client qt_sql_pooled pooled "$qtfail" \
+		"Qt 5 QPSQL (SQL PREPARE/EXECUTE/DEALLOCATE), 4 processes, 5 query objects each (pool 2)" -- \
+		"$qt" PQT_QT_TX 4 5
+	client qt_sql_pooled_pool1 pooled "$qtfail" \
+		"the same through one server connection (pool 1)" -- "$qt" PQT_QT_TX1 4 5
+	client qt_sql_unnamed unnamed "$qtfail" "the same in unnamed mode (pool 2)" -- \
+		"$qt" PQT_QT_TX 4 5
+fi
 
 echo "clients: took $((SECONDS - start))s; each run's output is in $logdir (removed with the servers unless PQT_KEEP=1)"
 # stop the servers here: their logs (full of the errors provoked above) are
