@@ -120,6 +120,9 @@ const char *policy_sql_body_query(const char *body);
  */
 const char *policy_sql_body_statement(const char *body, bool *typed);
 
+/* A command in flight makes the name a text recorded only (its server name is ""). */
+bool policy_inflight_text_only(const struct prep_inflight *inflight);
+
 /*
  * A reference (execute, describe) to a name the app does not hold, in a mode
  * where such a name must not reach the server (unnamed, pooled, or behind a

@@ -203,7 +203,7 @@ bool track_unnamed_text(struct conn_state *cs, const char *name, struct prep_inf
 	 * pooler that tracks statements, or one recorded before auto mode decided),
 	 * unless something in flight changes the name first.
 	 */
-	if (!mode_records_text(cs->mode) && inflight)
+	if (!mode_records_text(cs->mode) && inflight && !policy_inflight_text_only(inflight))
 		return false;
 	if (!policy_unnamed_text(&cs->stmts, name, inflight, out))
 		return false;

@@ -221,6 +221,12 @@ const char *policy_sql_body_statement(const char *body, bool *typed)
 	return NULL;
 }
 
+bool policy_inflight_text_only(const struct prep_inflight *inflight)
+{
+	return inflight && !inflight->changed && !inflight->gone && inflight->server &&
+	       !inflight->server[0] && inflight->query;
+}
+
 bool policy_unnamed_text(const struct stmt_table *t, const char *name,
 			 const struct prep_inflight *inflight, struct prep_inflight *out)
 {

@@ -118,9 +118,10 @@ void route_exec(const struct route_facts *f, struct stmt_table *t, struct conten
 		return;
 	}
 	out->server = policy_map_name(t, f->mode, name, f->inflight, out->buf, &out->sql, &s);
-	if (s && !f->inflight && !stmt_server_name(s) && policy_unnamed_text(t, name, NULL, &out->text)) {
+	if (((s && !f->inflight && !stmt_server_name(s)) || policy_inflight_text_only(f->inflight)) &&
+	    policy_unnamed_text(t, name, f->inflight, &out->text)) {
 		/* recorded as a text only (before auto mode decided; a SQL PREPARE behind a
-		   pooler that tracks statements) */
+		   pooler that tracks statements, also one in flight in the app's pipeline) */
 		out->kind = ROUTE_UNNAMED;
 		return;
 	}

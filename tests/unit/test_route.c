@@ -354,6 +354,22 @@ START_TEST(sql_typed_record_routes)
 }
 END_TEST
 
+/* dedupe behind a tracking pooler: a SQL PREPARE in flight ahead, recorded only, runs unnamed */
+START_TEST(inflight_text_only_in_dedupe)
+{
+	struct route_facts f = facts(MODE_DEDUPE, false, true, ROUTE_TXN_IDLE);
+	struct prep_inflight in = { .server = "", .query = "select $1::int + 1" };
+
+	f.tracking = true;
+	f.inflight = &in;
+	ck_assert_int_eq(route(&f, "f"), ROUTE_UNNAMED);
+	ck_assert_str_eq(r.text.query, "select $1::int + 1");
+	in.server = "f"; /* a real prepare ahead: by its name */
+	ck_assert_int_eq(route(&f, "f"), ROUTE_DIRECT);
+	ck_assert_str_eq(r.server, "f");
+}
+END_TEST
+
 START_TEST(block_views)
 {
 	struct content c = { .seq = 0 };
@@ -415,6 +431,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, block_views);
 	tcase_add_test(tc, sql_execute_routes);
 	tcase_add_test(tc, sql_typed_record_routes);
+	tcase_add_test(tc, inflight_text_only_in_dedupe);
 	suite_add_tcase(s, tc);
 	return s;
 }
