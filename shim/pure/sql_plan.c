@@ -654,6 +654,13 @@ static bool plan_unnamed_ref(const struct stmt_table *t, struct overlay *o, cons
 				return false;
 			if (!as_written && simple && n_stmts == 1 && v.s)
 				content_of(t, r, text, sql_body, p);
+			/*
+			 * Typed protocol prepares cannot be written in SQL (the types have no
+			 * names here): as written the name would reach whatever the server
+			 * connection holds under it, so the server's 26000 instead.
+			 */
+			if (as_written && typed)
+				return edit_raise(ed, r, p);
 			return true;
 		}
 	}

@@ -478,6 +478,9 @@ START_TEST(sql_execute_content_texts)
 	sql_plan_release(&plan);
 	sql_plan_make(&t, MODE_POOLED, false, "EXECUTE typed (1)", true, true, true, &plan);
 	ck_assert_ptr_null(plan.content.stmt);
+	/* its types have no names in SQL: never as written (another client's "typed"), 26000 */
+	ck_assert(plan.raises);
+	ck_assert_ptr_nonnull(strstr(plan.text, "prepared statement \"typed\" does not exist"));
 }
 END_TEST
 
