@@ -86,7 +86,7 @@ struct op *sql_plan_op(struct conn_state *cs, const char *sql, const struct para
 	*refuse = false;
 	op->plan = plan;
 	op->retry_ok = plan->retry_on_dup;
-	if (cs->mode == MODE_POOLED && !p && !pipeline)
+	if (!p && !pipeline && sqlc_applies(cs))
 		sqlc_choose(cs, op, sql);
 	plan->content.stmt = NULL; /* it points into the table: not kept */
 	if (plan->text || plan->bundle)

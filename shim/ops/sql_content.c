@@ -10,12 +10,18 @@
 #include "real/result.h"
 #include "sql_content.h"
 
+bool sqlc_applies(const struct conn_state *cs)
+{
+	return cs->mode == MODE_POOLED ||
+	       (cs->tracking && (cs->configured == MODE_AUTO || cs->configured == MODE_POOLED));
+}
+
 void sqlc_choose(struct conn_state *cs, struct op *op, const char *sql)
 {
 	const struct config *cfg = config_get();
 	struct sql_plan *plan = op->plan;
 	struct stmt *s = plan->content.stmt;
-	struct route_facts f = { .mode = cs->mode, .txn = exec_txn(cs->conn),
+	struct route_facts f = { .mode = MODE_POOLED, .txn = exec_txn(cs->conn),
 				 .in_blocks = cfg->pooled_in_blocks,
 				 .threshold = cfg->pooled_threshold, .cap = cfg->pooled_max };
 	struct content *c;

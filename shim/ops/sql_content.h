@@ -32,6 +32,12 @@
 
 #include "conn/conn.h"
 
+/*
+ * Pooled mode, and auto or pooled mode behind a pooler that tracks statements
+ * (they run as dedupe there, but it tracks protocol statements only: SQL text
+ * passes through it, so content names made with SQL are safe there too).
+ */
+bool sqlc_applies(const struct conn_state *cs);
 /* op (OP_SQL, planned for a simple query outside the app's pipeline): go by content name? */
 void sqlc_choose(struct conn_state *cs, struct op *op, const char *sql);
 /* op goes by content name: the text of its current stage. */
