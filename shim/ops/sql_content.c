@@ -1,4 +1,4 @@
-/* Pooled mode's SQL EXECUTE by content name; the stages are in sql_content.h. */
+/* SQL EXECUTE by content name (pooled mode and the like); the stages are in sql_content.h. */
 #include <stdlib.h>
 #include <string.h>
 

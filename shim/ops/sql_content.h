@@ -1,5 +1,6 @@
 /*
- * Pooled mode's SQL EXECUTE by content name: a simple query whose one
+ * Pooled mode's SQL EXECUTE by content name (also auto and pooled mode
+ * behind a pooler that tracks statements: sqlc_applies): a simple query whose one
  * statement is an EXECUTE (or EXPLAIN EXECUTE, CREATE TABLE AS EXECUTE) of
  * a name the app prepared (through the protocol or with SQL PREPARE, recorded
  * as a text) goes by the statement's content name (names.h) once its text has
