@@ -243,6 +243,16 @@ bool sql_feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
 		if (app >= 0)
 			return app;
 	}
+	if (op->fx_pos < op->plan->n_fx && op->plan->fx[op->fx_pos].kind == FX_TYPES &&
+	    (real.PQresultStatus(r) == PGRES_SINGLE_TUPLE ||
+	     real.PQresultStatus(r) == COMPAT_TUPLES_CHUNK)) {
+		/* the app's single-row or chunked mode applies to the shim's SELECT too: its row
+		   comes alone, then TUPLES_OK without it (matched below) */
+		if (real.PQntuples(r) >= 1)
+			stmts_record_types(cs, op->plan->fx[op->fx_pos].key, real.PQgetvalue(r, 0, 0));
+		result_clear(r);
+		return false;
+	}
 	fx = next_fx(op, r);
 	if (fx) {
 		if (fx->kind == FX_TYPES && real.PQntuples(r) == 1)

@@ -25,6 +25,10 @@ void PQcancelFinish(PGcancelConn *cancelConn);
 #endif
 #ifndef LIBPQ_HAS_CHUNK_MODE
 int PQsetChunkedRowsMode(PGconn *conn, int chunkSize);
+/* libpq 17's ExecStatusType value after PGRES_PIPELINE_ABORTED */
+#define COMPAT_TUPLES_CHUNK ((ExecStatusType)(PGRES_PIPELINE_ABORTED + 1))
+#else
+#define COMPAT_TUPLES_CHUNK PGRES_TUPLES_CHUNK
 #endif
 
 #endif

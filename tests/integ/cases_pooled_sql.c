@@ -264,6 +264,17 @@ static int typed_across(const char *mode)
 	      "SQL PREPARE t (int4, text)");
 	CHECK(failed_with(PQexec(t.app, "PREPARE u (pqt_no_such_type) AS select $1"), "42704"),
 	      "a type that does not exist: the server's 42704");
+	/* in single-row mode (psql's FETCH_COUNT asks for chunks): still one PREPARE result */
+	CHECK(PQsendQuery(t.app, "PREPARE t1 (int4) AS select $1 + 1 as " SQLC_MARKER) &&
+		      PQsetSingleRowMode(t.app),
+	      "send PREPARE t1 (int4) in single-row mode");
+	CHECK(tagged(PQgetResult(t.app), "PREPARE"), "PREPARE t1: its one result");
+	r = PQgetResult(t.app);
+	CHECK(!r, "then NULL (got %s)", PQresStatus(PQresultStatus(r)));
+	r = PQdescribePrepared(t.app, "t1");
+	CHECK(pqt_status(r, PGRES_COMMAND_OK) && PQnparams(r) == 1 && PQparamtype(r, 0) == 23,
+	      "describe t1: its int4 parameter came back in single-row mode too");
+	PQclear(r);
 	for (int i = 0; i < 4; i++) {
 		AT(&t, i % 2 ? PINNED : UNPINNED);
 		r = PQdescribePrepared(t.app, "t");
