@@ -119,7 +119,8 @@ int sqlc_feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
 	default:
 		break;
 	}
-	if (x->delivered || real.PQstatus(cs->conn) != CONNECTION_OK)
+	/* an error already held (one attempt ends at its first): anything after it is the app's */
+	if (x->delivered || op->held || real.PQstatus(cs->conn) != CONNECTION_OK)
 		return deliver(op);
 	if (x->sub < hidden(op)) { /* the shim's DEALLOCATE or PREPARE */
 		if (!failed) {

@@ -424,7 +424,7 @@ static bool plan_unnamed_execute_ext(const struct stmt_table *t, const char *as,
 	n = strlen(as) + strlen(q) + strlen(tmp) + 16;
 	if (!(p->bundle_text = shim_malloc(n)))
 		return false;
-	snprintf(p->bundle_text, n, "PREPARE %s%s%s", tmp, as, q);
+	snprintf(p->bundle_text, n, "PREPARE %s %s%s", tmp, as, q);
 	snprintf(p->bundle_after, sizeof(p->bundle_after), "DEALLOCATE %s", tmp);
 	p->bundle = true;
 	return edit_name(ed, r, "", tmp);
@@ -459,7 +459,8 @@ static bool plan_unnamed_execute(const struct stmt_table *t, const char *as, con
 	n = strlen(as) + strlen(q) + strlen(tmp) + 32;
 	if (!(head = shim_malloc(n)))
 		return false;
-	snprintf(head, n, "PREPARE %s%s%s\n; ", tmp, as, q);
+	/* a blank after the name: a recorded body may start with AS ("b"AS SELECT ...) */
+	snprintf(head, n, "PREPARE %s %s%s\n; ", tmp, as, q);
 	ed->owned[ed->n_owned++] = head;
 	return edit_insert(ed, r->stmt_off, head) && edit_name(ed, r, "", tmp) &&
 	       edit_deallocate_after(ed, r, tmp) && fx_hidden(p, FX_PREPARE) &&
@@ -805,10 +806,13 @@ bool sql_plan_content_texts(const struct sql_plan *plan, const char *sql, const 
 			    char **by_name, char **create)
 {
 	const struct sql_content *c = &plan->content;
-	struct sql_edit e = { .off = c->name_off, .len = c->name_len, .text = cname };
+	char quoted[SERVER_NAME_BUF + 4];
+	struct sql_edit e = { .off = c->name_off, .len = c->name_len, .text = quoted };
 	size_t len, n;
 
 	*create = NULL;
+	/* blanks around: the app's name may touch the keyword or a quote (EXECUTE"q"(1)) */
+	snprintf(quoted, sizeof(quoted), " %s ", cname);
 	if (!(*by_name = sqlscan_apply(sql, strlen(sql), &e, 1, &len)))
 		return false;
 	/* the newline ends a comment the statement may end with */

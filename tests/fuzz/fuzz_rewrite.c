@@ -154,20 +154,23 @@ static size_t insertion_at(const struct match *m, size_t op)
 			return 8 + q + 12;
 		/* unnamed mode's EXECUTE of a recorded name: its text under a throwaway name
 		   (a recorded SQL body as it is, or one PREPAREd earlier in the input) */
+		/* (a blank after <gen>: a body may start with AS) */
 		for (size_t b = 0; q && b < sizeof(bodies) / sizeof(bodies[0]); b++) {
-			size_t at = op + 8 + q, bl = strlen(bodies[b]);
+			size_t at = op + 8 + q + 1, bl = strlen(bodies[b]);
 
-			if (starts(m, at, bodies[b]) && starts(m, at + bl, "\n; "))
-				return 8 + q + bl + 3;
+			if (starts(m, at - 1, " ") && starts(m, at, bodies[b]) &&
+			    starts(m, at + bl, "\n; "))
+				return 8 + q + 1 + bl + 3;
 		}
 		for (int i = 0; q && i < m->scan->n_refs; i++) {
 			const struct sql_ref *p = &m->scan->refs[i];
-			size_t at = op + 8 + q;
+			size_t at = op + 8 + q + 1;
 
-			if (p->kind == SQL_PREPARE && m->out_len - at >= p->body_len + 3 &&
+			if (p->kind == SQL_PREPARE && starts(m, at - 1, " ") &&
+			    m->out_len - at >= p->body_len + 3 &&
 			    memcmp(m->out + at, m->in + p->body_off, p->body_len) == 0 &&
 			    starts(m, at + p->body_len, "\n; "))
-				return 8 + q + p->body_len + 3;
+				return 8 + q + 1 + p->body_len + 3;
 		}
 	}
 	/* a SQL PREPARE with a type list recorded only: its types asked for, by its <gen> */

@@ -448,9 +448,9 @@ START_TEST(sql_execute_content_texts)
 	ck_assert_int_eq(plan.content.nparams, 0);
 	ck_assert_ptr_nonnull(strstr(plan.text, "PREPARE _pqs_")); /* the throwaway way too */
 	ck_assert(sql_plan_content_texts(&plan, "EXECUTE q (5)", "_pqsh_x", &by_name, &create));
-	ck_assert_str_eq(by_name, "EXECUTE _pqsh_x (5)");
+	ck_assert_str_eq(by_name, "EXECUTE  _pqsh_x  (5)");
 	/* a newline after the statement: it may end with a comment */
-	ck_assert_str_eq(create, "PREPARE _pqsh_x AS select $1::int\n; EXECUTE _pqsh_x (5)");
+	ck_assert_str_eq(create, "PREPARE _pqsh_x AS select $1::int\n; EXECUTE  _pqsh_x  (5)");
 	free(by_name);
 	free(create);
 	/* EXPLAIN EXECUTE, a protocol prepare's text and count */
@@ -462,8 +462,15 @@ START_TEST(sql_execute_content_texts)
 	ck_assert_int_eq(plan.content.nparams, 2);
 	ck_assert(sql_plan_content_texts(&plan, "EXPLAIN EXECUTE \"p\"(1, 2);", "_pqsh_y", &by_name,
 					 &create));
-	ck_assert_str_eq(by_name, "EXPLAIN EXECUTE _pqsh_y(1, 2);");
-	ck_assert_str_eq(create, "PREPARE _pqsh_y AS select $1, $2\n; EXPLAIN EXECUTE _pqsh_y(1, 2);");
+	ck_assert_str_eq(by_name, "EXPLAIN EXECUTE  _pqsh_y (1, 2);");
+	ck_assert_str_eq(create, "PREPARE _pqsh_y AS select $1, $2\n; EXPLAIN EXECUTE  _pqsh_y (1, 2);");
+	free(by_name);
+	free(create);
+	/* a name that touches the keyword and the arguments: the content name kept apart */
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_make(&t, MODE_POOLED, false, "EXECUTE\"q\"(7)", true, true, true, &plan));
+	ck_assert(sql_plan_content_texts(&plan, "EXECUTE\"q\"(7)", "_pqsh_x", &by_name, &create));
+	ck_assert_str_eq(by_name, "EXECUTE _pqsh_x (7)");
 	free(by_name);
 	free(create);
 	/* not the whole text, or the extended protocol, or typed: the throwaway way only */
@@ -530,7 +537,7 @@ START_TEST(sql_typed_prepare_recorded)
 	sql_plan_release(&plan);
 	ck_assert(sql_plan_make(&t, MODE_UNNAMED, false, "EXECUTE t (1, 'x')", true, true, true,
 				&plan));
-	ck_assert_ptr_nonnull(strstr(plan.text, " (int4, text) AS select $1, $2\n; EXECUTE "));
+	ck_assert_ptr_nonnull(strstr(plan.text, "  (int4, text) AS select $1, $2\n; EXECUTE "));
 	ck_assert_ptr_null(plan.content.stmt); /* typed: not by content name (yet) */
 }
 END_TEST
