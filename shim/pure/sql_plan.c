@@ -243,6 +243,17 @@ static struct sql_fx *fx_add(struct sql_plan *p, enum sql_fx_kind kind, const ch
 	return fx;
 }
 
+/* A SQL PREPARE's effect keeps a copy of r's body (the text after the name); false on no memory. */
+static bool fx_set_body(struct sql_fx *fx, const char *sql, const struct sql_ref *r)
+{
+	if (!(fx->body = shim_malloc(r->body_len + 1)))
+		return false;
+	memcpy(fx->body, sql + r->body_off, r->body_len);
+	fx->body[r->body_len] = '\0';
+	fx->body_len = r->body_len;
+	return true;
+}
+
 /* An effect of a statement the shim added: its result is hidden and changes nothing. */
 static bool fx_hidden(struct sql_plan *p, enum sql_fx_kind kind)
 {
@@ -312,12 +323,8 @@ static bool plan_prepare(const struct stmt_table *t, struct overlay *o, const ch
 	}
 	if (!fx)
 		return false;
-	fx->body = shim_malloc(r->body_len + 1);
-	if (!fx->body)
+	if (!fx_set_body(fx, sql, r))
 		return false;
-	memcpy(fx->body, body, r->body_len);
-	fx->body[r->body_len] = '\0';
-	fx->body_len = r->body_len;
 	overlay_set(o, fx->key, fx->server, fx);
 	return true;
 }
@@ -526,12 +533,8 @@ static bool plan_unnamed_sql_prepare(const struct stmt_table *t, struct overlay 
 	if (!(fx = fx_add(p, FX_PREPARE, r->name, NULL)))
 		return false;
 	fx->virtual_record = true;
-	fx->body = shim_malloc(r->body_len + 1);
-	if (!fx->body)
+	if (!fx_set_body(fx, sql, r))
 		return false;
-	memcpy(fx->body, sql + r->body_off, r->body_len);
-	fx->body[r->body_len] = '\0';
-	fx->body_len = r->body_len;
 	overlay_set(o, fx->key, "", fx); /* "": recorded, nothing on the server */
 	if (typed) {
 		if (!(types = fx_add(p, FX_TYPES, r->name, NULL)))
@@ -559,11 +562,8 @@ static bool plan_unnamed_sql_prepare_ext(const struct stmt_table *t, struct over
 	    !(fx = fx_add(p, FX_PREPARE, r->name, NULL)))
 		return false;
 	fx->virtual_record = true;
-	if (!(fx->body = shim_malloc(r->body_len + 1)))
+	if (!fx_set_body(fx, sql, r))
 		return false;
-	memcpy(fx->body, sql + r->body_off, r->body_len);
-	fx->body[r->body_len] = '\0';
-	fx->body_len = r->body_len;
 	overlay_set(o, fx->key, "", fx);
 	snprintf(p->bundle_after, sizeof(p->bundle_after), "DEALLOCATE %s", tmp);
 	p->bundle = true;
