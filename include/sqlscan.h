@@ -58,6 +58,7 @@ struct sql_scan {
 	int n_refs;
 	bool overflow;  /* more than SQL_MAX_REFS references: refs[] incomplete */
 	bool may_end_block; /* sqlscan_may_end_block's answer; false from sqlscan */
+	bool txn_control;   /* !sqlscan_txn_free's answer; false from sqlscan */
 	struct sql_ref refs[SQL_MAX_REFS];
 };
 
@@ -76,6 +77,24 @@ void sqlscan(const char *sql, size_t len, bool std_strings, struct sql_scan *out
  * tests per statement.
  */
 bool sqlscan_may_end_block(const char *sql, size_t len, bool std_strings);
+
+/*
+ * No statement of sql controls a transaction block, nor may: none that
+ * sqlscan_may_end_block counts, and no SAVEPOINT, RELEASE or ROLLBACK TO
+ * (they work in a block, and fail outside one, even in a text of several
+ * statements). Such a text runs the same in BEGIN ... COMMIT as in the
+ * implicit block the server gives several statements.
+ */
+bool sqlscan_txn_free(const char *sql, size_t len, bool std_strings);
+
+/*
+ * sql is one statement that leaves a transaction block or rolls back in it,
+ * as nothing else but a blank or one ';' after it: ROLLBACK, ABORT, COMMIT
+ * or END [WORK | TRANSACTION] [AND [NO] CHAIN], or ROLLBACK [WORK |
+ * TRANSACTION] TO [SAVEPOINT] name. No comments: such a statement cannot
+ * fail to parse, and the server runs it in an aborted block too.
+ */
+bool sqlscan_is_block_exit(const char *sql, size_t len);
 
 /* One replacement of sql[off, off+len) by text. */
 struct sql_edit {

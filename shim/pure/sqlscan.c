@@ -47,6 +47,7 @@ struct stmt {
 	size_t begin_depth; /* BEGIN ATOMIC / CASE ... END in a routine body */
 	bool nonempty, routine, after_begin, pending;
 	bool ends;          /* may end a transaction block (sql_scan.may_end_block) */
+	bool savepoint;     /* SAVEPOINT, RELEASE or ROLLBACK ... TO (sql_scan.txn_control) */
 	size_t first;       /* start of the statement's first token */
 	size_t last_end;    /* end of the statement's last token */
 	struct sql_ref ref; /* a reset clears only what precedes it */
@@ -170,6 +171,7 @@ static void feed(struct stmt *st, const unsigned char *s, enum tok t, size_t off
 			     KW("select") || KW("insert") || KW("update") || KW("delete") ||
 			     KW("with") || KW("values") || KW("table") || KW("show") || KW("lock") ||
 			     KW("prepare") || KW("execute") || KW("explain"));
+		st->savepoint = st->want_ends && (KW("savepoint") || KW("release") || KW("rollback"));
 		st->state = KW("prepare") ? S_PREP_NAME : KW("execute") ? S_EXEC_NAME
 			  : KW("deallocate") ? S_DEALLOC : KW("discard") ? S_DISCARD
 			  : KW("explain") ? S_EXPLAIN : KW("create") ? S_CREATE
@@ -269,6 +271,7 @@ static void finish(struct sql_scan *out, struct stmt *st)
 	}
 	out->n_stmts += st->nonempty;
 	out->may_end_block |= st->nonempty && st->ends;
+	out->txn_control |= st->nonempty && (st->ends || st->savepoint);
 	memset(st, 0, offsetof(struct stmt, ref));
 	st->state = S_START;
 }
@@ -442,6 +445,7 @@ static void scan(const char *sql, size_t len, bool std_strings, bool want_ends,
 	out->n_stmts = out->n_refs = 0;
 	out->overflow = false;
 	out->may_end_block = false;
+	out->txn_control = false;
 	memset(&st, 0, offsetof(struct stmt, ref));
 	st.want_ends = want_ends;
 	st.state = S_START;
@@ -538,6 +542,87 @@ bool sqlscan_may_end_block(const char *sql, size_t len, bool std_strings)
 
 	scan(sql, len, std_strings, true, &out);
 	return out.may_end_block;
+}
+
+bool sqlscan_txn_free(const char *sql, size_t len, bool std_strings)
+{
+	static __thread struct sql_scan out;
+
+	scan(sql, len, std_strings, true, &out);
+	return !out.txn_control;
+}
+
+/* A word (keyword or plain identifier) or "quoted identifier" at s[*i], blanks
+ * before it skipped: its start (*w, *n bytes; *quoted), *i moved past. False: none. */
+static bool token_at(const char *s, size_t len, size_t *i, const unsigned char **w, size_t *n,
+		     bool *quoted)
+{
+	size_t b;
+
+	while (*i < len && KIND((unsigned char)s[*i]) == K_SPACE)
+		(*i)++;
+	b = *i;
+	*w = (const unsigned char *)s + b;
+	*quoted = b < len && s[b] == '"';
+	if (*quoted) {
+		for ((*i)++; *i < len; (*i)++) {
+			if (s[*i] != '"')
+				continue;
+			if (*i + 1 < len && s[*i + 1] == '"')
+				(*i)++;
+			else
+				break;
+		}
+		if (*i >= len)
+			return false;
+		(*i)++;
+	} else if (b < len && KIND((unsigned char)s[b]) == K_IDENT) {
+		while (*i < len && (cls[(unsigned char)s[*i]] & F_ID))
+			(*i)++;
+	}
+	*n = *i - b;
+	return *n > 0;
+}
+
+bool sqlscan_is_block_exit(const char *sql, size_t len)
+{
+	const unsigned char *w;
+	size_t i = 0, n = 0;
+	bool q, more, rollback;
+
+#define WORD(word) (more && !q && kw(w, n, word))
+#define NEXT() (more = token_at(sql, len, &i, &w, &n, &q))
+	NEXT();
+	rollback = WORD("rollback");
+	if (!rollback && !WORD("abort") && !WORD("commit") && !WORD("end"))
+		return false;
+	NEXT();
+	if (WORD("work") || WORD("transaction"))
+		NEXT();
+	if (rollback && WORD("to")) {
+		if (!NEXT())
+			return false;
+		if (WORD("savepoint")) /* SAVEPOINT, or a savepoint of that name */
+			NEXT();
+		more = false; /* the name */
+		NEXT();
+	} else if (WORD("and")) {
+		NEXT();
+		if (WORD("no"))
+			NEXT();
+		if (!WORD("chain"))
+			return false;
+		NEXT();
+	}
+#undef WORD
+#undef NEXT
+	if (more)
+		return false; /* a word the grammar has no place for */
+	if (i < len && sql[i] == ';')
+		i++;
+	while (i < len && KIND((unsigned char)sql[i]) == K_SPACE)
+		i++;
+	return i == len;
 }
 
 char *sqlscan_apply(const char *sql, size_t len, const struct sql_edit *edits, int n_edits,

@@ -494,6 +494,45 @@ START_TEST(test_may_end_block)
 }
 END_TEST
 
+static const struct {
+	const char *sql;
+	bool exit, txn_free;
+} exit_rows[] = {
+	{ "ROLLBACK", true, false },
+	{ "  abort ;  ", true, false },
+	{ "COMMIT WORK", true, false },
+	{ "end transaction and no chain", true, false },
+	{ "ROLLBACK AND CHAIN;", true, false },
+	{ "ROLLBACK TO a", true, false },
+	{ "rollback transaction to savepoint \"x\"\"y\"", true, false },
+	{ "ROLLBACK TO savepoint", true, false }, /* a savepoint named so */
+	{ "ROLLBACK TO", false, false },
+	{ "COMMIT TO a", false, false },
+	{ "COMMIT; COMMIT", false, false },
+	{ "COMMIT -- done", false, false }, /* no comments: kept simple */
+	{ "COMMIT PREPARED 'x'", false, false },
+	{ "ROLLBACK TO a b", false, false },
+	{ "ROLLBACK AND", false, false },
+	{ "SAVEPOINT a", false, false },
+	{ "RELEASE a", false, false },
+	{ "select 1; execute q (1)", false, true },
+	{ "SET x = 1; LOCK t; EXPLAIN EXECUTE q", false, true },
+	{ "select 'rollback'; /* commit */ select 2", false, true },
+	{ "BEGIN", false, false },
+	{ "CALL p()", false, false },
+	{ "", false, true },
+};
+
+START_TEST(test_block_exit_and_txn_free)
+{
+	const char *sql = exit_rows[_i].sql;
+
+	ck_assert_msg(sqlscan_is_block_exit(sql, strlen(sql)) == exit_rows[_i].exit, "%s: exit", sql);
+	ck_assert_msg(sqlscan_txn_free(sql, strlen(sql), true) == exit_rows[_i].txn_free,
+		      "%s: no transaction control", sql);
+}
+END_TEST
+
 START_TEST(test_quote_ident)
 {
 	char buf[16];
@@ -532,6 +571,8 @@ static Suite *sqlscan_suite(void)
 	tcase_add_test(tc, test_apply_roundtrip);
 	tcase_add_test(tc, test_apply_edges);
 	tcase_add_test(tc, test_quote_ident);
+	tcase_add_loop_test(tc, test_block_exit_and_txn_free, 0,
+			    (int)(sizeof(exit_rows) / sizeof(exit_rows[0])));
 	tcase_add_loop_test(tc, test_may_end_block, 0, (int)(sizeof(block_rows) / sizeof(block_rows[0])));
 	suite_add_tcase(s, tc);
 	return s;
