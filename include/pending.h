@@ -65,6 +65,7 @@ struct op {
 	bool defer_end;   /* the app's command in a private bundle: its NULL comes after the Sync */
 	bool private_sync; /* OP_SYNC the shim added: ends its private pipeline */
 	bool virtual_record; /* OP_PREPARE in unnamed mode: record the text, not a server name */
+	bool cleaning;    /* OP_SQL: its clean-up is in flight, every result hidden (ops/sql.c) */
 	PGresult *held;   /* the error of a first attempt, until the retry is sent */
 	char key[SERVER_NAME_BUF];
 	char server[SERVER_NAME_BUF];

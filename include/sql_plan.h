@@ -26,6 +26,8 @@ enum sql_fx_kind {
 	FX_TYPES,          /* tag SELECT 1, hidden, no effect on the table of its own: the
 			      parameter types (OIDs, comma-separated) key's type list resolved
 			      to (a SQL PREPARE recorded only), read by ops/sql.c */
+	FX_BEGIN,          /* tag BEGIN, hidden, no effect: the block a wrapped text runs in */
+	FX_COMMIT,         /* tag COMMIT, hidden, no effect: its end */
 };
 
 struct sql_fx {
@@ -34,6 +36,7 @@ struct sql_fx {
 	bool no_effect;  /* a statement the shim added only for its result's shape */
 	bool known;      /* FX_DEALLOCATE: key is an app name in the table */
 	bool virtual_record; /* FX_PREPARE: recorded only; nothing is under the name on the server */
+	bool drops_left; /* FX_DEALLOCATE of a throwaway name left behind (sql_plan_ride): key */
 	char key[SERVER_NAME_BUF];
 	char server[SERVER_NAME_BUF];
 	char *body;      /* FX_PREPARE: text after the name, owned */
@@ -87,6 +90,29 @@ struct sql_plan {
 	} content;
 	/* when it goes so (ops/sql_content.c), its texts (sql_plan_content_texts), owned */
 	char *by_name, *create;
+	/*
+	 * The throwaway names the text PREPAREs and DEALLOCATEs again (simple
+	 * protocol), with the effects their two statements complete (fx[made],
+	 * fx[gone]): a statement that fails between them skips the rest of the
+	 * text, the DEALLOCATE too (sql_plan_left).
+	 */
+	int n_tmp;
+	struct sql_tmp {
+		char name[SERVER_NAME_BUF];
+		int made, gone;
+		bool exec; /* around an EXECUTE (the others fail only if cancelled) */
+	} tmp[SQL_MAX_REFS];
+	/*
+	 * The text runs in "BEGIN; ... \n; COMMIT" (FX_BEGIN first, FX_COMMIT last,
+	 * both hidden): sent outside a block, with a throwaway EXECUTE and no
+	 * statement of the app's that controls a block (sqlscan_txn_free), so
+	 * that a failure leaves the block aborted rather than ended. Behind a
+	 * transaction pooler the server connection then stays the app's until
+	 * ops/sql.c has sent "ROLLBACK; DEALLOCATE <tmp>" (sql_plan_left), and
+	 * nothing is left on it. The server runs several statements of one text
+	 * in one transaction anyway: nothing else changes.
+	 */
+	bool wrapped;
 };
 
 /*
@@ -135,6 +161,26 @@ char *sql_plan_retry_text(const struct sql_plan *plan, const char *sql, const ch
  */
 bool sql_plan_content_texts(const struct sql_plan *plan, const char *sql, const char *cname,
 			    char **by_name, char **create);
+
+/*
+ * The throwaway names plan's text made and did not drop again once its
+ * results matched the effects before fx_pos (a failure stops there): up to
+ * max into names; returns how many.
+ */
+int sql_plan_left(const struct sql_plan *plan, int fx_pos, char names[][SERVER_NAME_BUF],
+		  int max);
+
+/*
+ * Names left behind in a transaction block (sql_plan_left: an EXECUTE
+ * failed in it, so its DEALLOCATE did not run) go with the app's statement
+ * that leaves or rolls back the block (sqlscan_is_block_exit), the one
+ * moment a DEALLOCATE reaches the same server connection again and runs:
+ * after it when the block is aborted ("ROLLBACK\n; DEALLOCATE <tmp>"), before
+ * it when not (a COMMIT may fail and end the block). Hidden FX_DEALLOCATE
+ * effects with drops_left. False: sql is no such statement (or no memory).
+ */
+bool sql_plan_ride(const char *sql, bool aborted, char names[][SERVER_NAME_BUF], int n,
+		   struct sql_plan *out);
 
 void sql_plan_release(struct sql_plan *plan);
 

@@ -31,6 +31,7 @@ enum log_once_id {
 	LOG_ONCE_CANCELS_FULL,      /* more cancel handles at once than the table holds */
 	LOG_ONCE_POOLER_UNKNOWN,    /* auto mode could not tell what is in front */
 	LOG_ONCE_STATS_DIR,         /* the live statistics file could not be written */
+	LOG_ONCE_THROWAWAY_LEFT,    /* a throwaway statement stayed on a server connection */
 	LOG_ONCE_COUNT
 };
 

@@ -47,6 +47,7 @@ void conn_reset(struct conn_state *cs)
 	conn_show_context(cs);
 	cs->series_known = false; /* a reset may land on another host */
 	cs->session_uncounted = false;
+	cs->n_left = 0; /* a new session: the old one's server connections are gone */
 }
 
 void conn_hide_context(struct conn_state *cs)

@@ -28,6 +28,8 @@
 #include "stmt_table.h"
 #include "uthash_safe.h"
 
+#define CONN_MAX_LEFT 8
+
 struct conn_state {
 	PGconn *conn;
 	UT_hash_handle hh;     /* the registry's map */
@@ -56,6 +58,10 @@ struct conn_state {
 	enum shim_mode series_mode;
 	bool series_known;       /* series is for this session, configured mode and series_mode */
 	bool session_uncounted;  /* a session is up; counted once the mode is decided */
+	/* throwaway names an EXECUTE that failed in a block left on its server connection,
+	   dropped with the app's statement that leaves or rolls back the block (sql_plan_ride) */
+	int n_left;
+	char left[CONN_MAX_LEFT][SERVER_NAME_BUF];
 };
 
 /* A state for conn in the configured mode; NULL on no memory. */

@@ -48,6 +48,8 @@ void stmts_apply_fx(struct conn_state *cs, const struct sql_fx *fx)
 		stmt_table_clear(&cs->stmts);
 		break;
 	case FX_TYPES: /* stmts_record_types */
+	case FX_BEGIN:
+	case FX_COMMIT:
 		break;
 	}
 }

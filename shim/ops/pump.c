@@ -136,6 +136,8 @@ static bool step(struct conn_state *cs, PGresult **out)
 		op->end_pending = true;
 		return true;
 	}
+	if (op->kind == OP_SQL && sql_end(cs, op))
+		return false; /* its clean-up is on its way */
 	pending_pop(&cs->q, result_clear);
 	if (cs->bundle_error) { /* the app's command succeeded: nobody is owed it */
 		result_clear(cs->bundle_error);

@@ -27,6 +27,80 @@ static bool idle(PGconn *conn, bool pipeline)
 	return !pipeline && real.PQtransactionStatus(conn) == PQTRANS_IDLE;
 }
 
+/* An op for a plan made in scratch (moved into it); NULL on no memory (released). */
+static struct op *op_of(struct sql_plan *scratch, const char *sql)
+{
+	struct sql_plan *plan = shim_malloc(sizeof(*plan));
+	struct op *op = plan ? op_new(OP_SQL) : NULL;
+
+	if (op && scratch->retry_on_dup && !(op->sql = shim_strdup(sql))) {
+		op_free(op, NULL);
+		op = NULL;
+	}
+	if (!op) {
+		free(plan);
+		sql_plan_release(scratch);
+		log_once(LOG_ONCE_NO_MEMORY_PASS, LOG_WARN,
+			 "out of memory: passing calls through untouched");
+		return NULL;
+	}
+	memcpy(plan, scratch, sizeof(*plan));
+	op->plan = plan;
+	op->retry_ok = plan->retry_on_dup;
+	return op;
+}
+
+static void left_add(struct conn_state *cs, char names[][SERVER_NAME_BUF], int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (cs->n_left >= CONN_MAX_LEFT) {
+			log_once(LOG_ONCE_THROWAWAY_LEFT, LOG_WARN,
+				 "a throwaway statement (\"%s\") stayed on a server connection: more "
+				 "failed in one transaction block than the shim keeps to drop",
+				 names[i]);
+			continue;
+		}
+		memcpy(cs->left[cs->n_left++], names[i], SERVER_NAME_BUF);
+	}
+}
+
+static void left_drop(struct conn_state *cs, const char *name)
+{
+	for (int i = 0; i < cs->n_left; i++) {
+		if (strcmp(cs->left[i], name) != 0)
+			continue;
+		memmove(cs->left[i], cs->left[i + 1], SERVER_NAME_BUF * (size_t)(cs->n_left - i - 1));
+		cs->n_left--;
+		return;
+	}
+}
+
+/*
+ * Throwaway names left in the app's block (sql_end) go with its statement
+ * that leaves or rolls back the block, if this text is one (sql_plan_ride).
+ * Once the block is over without one, the pooler may have given the server
+ * connection to anyone: they stay there (unique names, no one runs them).
+ */
+static struct op *ride_op(struct conn_state *cs, const char *sql, const struct params *p,
+			  bool pipeline)
+{
+	static __thread struct sql_plan scratch;
+	PGTransactionStatusType st = real.PQtransactionStatus(cs->conn);
+
+	if (st == PQTRANS_IDLE || st == PQTRANS_UNKNOWN) {
+		log_once(LOG_ONCE_THROWAWAY_LEFT, LOG_WARN,
+			 "a throwaway statement (\"%s\") stayed on a server connection: its "
+			 "transaction block ended by a command the shim could not drop it with",
+			 cs->left[0]);
+		cs->n_left = 0;
+		return NULL;
+	}
+	if (p || pipeline || st == PQTRANS_ACTIVE ||
+	    !sql_plan_ride(sql, st == PQTRANS_INERROR, cs->left, cs->n_left, &scratch))
+		return NULL;
+	return op_of(&scratch, sql);
+}
+
 struct op *sql_plan_op(struct conn_state *cs, const char *sql, const struct params *p, bool sync,
 		       bool pipeline, bool *refuse)
 {
@@ -38,6 +112,8 @@ struct op *sql_plan_op(struct conn_state *cs, const char *sql, const struct para
 	if (cs->block.known) /* SQL text may end the app's block (asked only then: a look-up) */
 		block_sql(&cs->block, sql, std_strings(cs->conn));
 	*refuse = false;
+	if (cs->n_left && (op = ride_op(cs, sql, p, pipeline)))
+		return op;
 	if (pipeline && (sync || !p))
 		return NULL;
 	if (pipeline && cs->q.head) {
@@ -65,27 +141,10 @@ struct op *sql_plan_op(struct conn_state *cs, const char *sql, const struct para
 		return NULL;
 	}
 	*refuse = scratch.text != NULL || scratch.bundle;
-	plan = shim_malloc(sizeof(*plan));
-	if (!plan) {
-		sql_plan_release(&scratch);
+	if (!(op = op_of(&scratch, sql)))
 		return NULL;
-	}
-	memcpy(plan, &scratch, sizeof(*plan));
-	op = op_new(OP_SQL);
-	if (op && plan->retry_on_dup && !(op->sql = shim_strdup(sql))) {
-		op_free(op, NULL);
-		op = NULL;
-	}
-	if (!op) {
-		sql_plan_release(plan);
-		free(plan);
-		log_once(LOG_ONCE_NO_MEMORY_PASS, LOG_WARN,
-			 "out of memory: passing calls through untouched");
-		return NULL;
-	}
 	*refuse = false;
-	op->plan = plan;
-	op->retry_ok = plan->retry_on_dup;
+	plan = op->plan;
 	if (!p && !pipeline && sqlc_applies(cs))
 		sqlc_choose(cs, op, sql);
 	plan->content.stmt = NULL; /* it points into the table: not kept */
@@ -211,6 +270,10 @@ static const char *fx_tag(enum sql_fx_kind kind)
 		return "DISCARD ALL";
 	case FX_TYPES:
 		return "SELECT 1";
+	case FX_BEGIN:
+		return "BEGIN";
+	case FX_COMMIT:
+		return "COMMIT";
 	}
 	return "";
 }
@@ -235,6 +298,10 @@ bool sql_feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
 	const struct sql_fx *fx;
 
 	*out = r;
+	if (op->cleaning) { /* sql_end's statements */
+		result_clear(r);
+		return false;
+	}
 	if (real.PQresultStatus(r) == PGRES_FATAL_ERROR)
 		conn_show_context(cs); /* formatted; the rest of the text is skipped */
 	if (sqlc_on(op)) {
@@ -258,6 +325,8 @@ bool sql_feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out)
 		if (fx->kind == FX_TYPES && real.PQntuples(r) == 1)
 			stmts_record_types(cs, fx->key, real.PQgetvalue(r, 0, 0));
 		stmts_apply_fx(cs, fx);
+		if (fx->drops_left)
+			left_drop(cs, fx->key);
 		if (fx->hide) {
 			result_clear(r);
 			return false;
@@ -297,8 +366,50 @@ bool sql_retry(struct conn_state *cs, struct op *op)
 	return ok;
 }
 
+/* "ROLLBACK" and a DEALLOCATE of each name: the wrapped text's block, aborted, goes. */
+static bool send_cleanup(struct conn_state *cs, struct op *op, char names[][SERVER_NAME_BUF],
+			 int n)
+{
+	char text[16 + SQL_MAX_REFS * (SERVER_NAME_BUF + 16)];
+	size_t at = (size_t)snprintf(text, sizeof(text), "ROLLBACK");
+
+	for (int i = 0; i < n; i++)
+		at += (size_t)snprintf(text + at, sizeof(text) - at, "; DEALLOCATE %s", names[i]);
+	if (!CALL_REAL(real.PQsendQuery(cs->conn, text)))
+		return false;
+	op->cleaning = true;
+	return true;
+}
+
+bool sql_end(struct conn_state *cs, struct op *op)
+{
+	char names[SQL_MAX_REFS][SERVER_NAME_BUF];
+	PGTransactionStatusType st;
+	int n;
+
+	if (op->cleaning || !op->plan || op->plan->n_tmp == 0 ||
+	    (sqlc_on(op) && op->x.stage != EXEC_UNNAMED))
+		return false;
+	n = sql_plan_left(op->plan, op->fx_pos, names, SQL_MAX_REFS);
+	st = real.PQtransactionStatus(cs->conn);
+	if (op->plan->wrapped && st == PQTRANS_INERROR) {
+		if (send_cleanup(cs, op, names, n))
+			return true;
+	} else if (n > 0 && (st == PQTRANS_INERROR || st == PQTRANS_INTRANS)) {
+		left_add(cs, names, n); /* the block keeps its server connection: dropped later */
+		return false;
+	}
+	if (n > 0)
+		log_once(LOG_ONCE_THROWAWAY_LEFT, LOG_WARN,
+			 "a throwaway statement (\"%s\") stayed on a server connection: its "
+			 "EXECUTE failed where the shim could not drop it", names[0]);
+	return false;
+}
+
 bool sql_may_hide(const struct op *op)
 {
+	if (op->cleaning)
+		return true;
 	if (sqlc_on(op) && op->x.stage != EXEC_UNNAMED)
 		return sqlc_may_hide(op);
 	for (int i = op->fx_pos; i < op->plan->n_fx; i++)

@@ -41,6 +41,14 @@ int sql_statement_async(struct conn_state *cs, const struct stmt_sql *sql, struc
 bool sql_feed(struct conn_state *cs, struct op *op, PGresult *r, PGresult **out);
 /* The pump: op's first attempt (a PREPARE) was held back; sends it renamed. */
 bool sql_retry(struct conn_state *cs, struct op *op);
+/*
+ * The pump: op's results have ended (its NULL). Throwaway names its text
+ * made and did not drop (an EXECUTE failed): a wrapped text's block is
+ * aborted, so its clean-up goes now ("ROLLBACK; DEALLOCATE <tmp>", true:
+ * sent, every result of it hidden, the app's NULL after it); in the app's
+ * block they are kept for the statement that leaves it (sql_plan_ride).
+ */
+bool sql_end(struct conn_state *cs, struct op *op);
 /* An effect still to come that hides its result (PQisBusy must read ahead). */
 bool sql_may_hide(const struct op *op);
 

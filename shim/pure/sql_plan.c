@@ -264,6 +264,21 @@ static bool fx_hidden(struct sql_plan *p, enum sql_fx_kind kind)
 	return fx != NULL;
 }
 
+/* A throwaway name: made by fx[made]'s statement, dropped by fx[gone]'s (sql_plan.tmp). */
+static bool tmp_add(struct sql_plan *p, const char *name, int made, int gone, bool exec)
+{
+	struct sql_tmp *tm;
+
+	if (p->n_tmp >= SQL_MAX_REFS)
+		return false;
+	tm = &p->tmp[p->n_tmp++];
+	names_copy_server(tm->name, name);
+	tm->made = made;
+	tm->gone = gone;
+	tm->exec = exec;
+	return true;
+}
+
 /*
  * The app has given `name` up, but the server still holds a statement of
  * that name that the shim renamed away from: the app must not reach it.
@@ -359,6 +374,8 @@ static bool plan_unnamed_deallocate(const struct stmt_table *t, const struct sql
 	if (!fx)
 		return false;
 	fx->known = true;
+	if (simple && !tmp_add(p, tmp, p->n_fx - 2, p->n_fx - 1, false))
+		return false;
 	return edit_name(ed, r, "", tmp);
 }
 
@@ -471,7 +488,7 @@ static bool plan_unnamed_execute(const struct stmt_table *t, const char *as, con
 	ed->owned[ed->n_owned++] = head;
 	return edit_insert(ed, r->stmt_off, head) && edit_name(ed, r, "", tmp) &&
 	       edit_deallocate_after(ed, r, tmp) && fx_hidden(p, FX_PREPARE) &&
-	       fx_hidden(p, FX_DEALLOCATE);
+	       fx_hidden(p, FX_DEALLOCATE) && tmp_add(p, tmp, p->n_fx - 2, p->n_fx - 1, true);
 }
 
 /* A PREPARE's body that is " AS <statement>", without a parameter type list. */
@@ -525,6 +542,7 @@ static bool plan_unnamed_sql_prepare(const struct stmt_table *t, struct overlay 
 	char tmp[SERVER_NAME_BUF];
 	struct sql_fx *fx, *types = NULL;
 	bool typed = is_typed_body(sql + r->body_off, r->body_len);
+	int made;
 
 	if (ed->n + 2 > SQL_MAX_FX || p->n_fx + 3 > SQL_MAX_FX || !policy_new_name(t, tmp) ||
 	    !edit_name(ed, r, "", tmp) ||
@@ -532,6 +550,7 @@ static bool plan_unnamed_sql_prepare(const struct stmt_table *t, struct overlay 
 		return false;
 	if (!(fx = fx_add(p, FX_PREPARE, r->name, NULL)))
 		return false;
+	made = p->n_fx - 1;
 	fx->virtual_record = true;
 	if (!fx_set_body(fx, sql, r))
 		return false;
@@ -542,7 +561,7 @@ static bool plan_unnamed_sql_prepare(const struct stmt_table *t, struct overlay 
 		types->hide = true;
 		types->no_effect = true; /* on the table: ops/sql.c reads the result itself */
 	}
-	return fx_hidden(p, FX_DEALLOCATE);
+	return fx_hidden(p, FX_DEALLOCATE) && tmp_add(p, tmp, made, p->n_fx - 1, false);
 }
 
 /*
@@ -705,22 +724,9 @@ static void overlay_seed(struct overlay *o, const struct sql_ahead *ahead, int n
 	}
 }
 
-bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, bool tracking,
-		   const char *sql, bool std_strings, bool simple, bool idle, struct sql_plan *out)
+/* The header only: fx[] is large and filled as effects are added. */
+static void plan_header(struct sql_plan *out)
 {
-	return sql_plan_make_after(t, mode, tracking, sql, std_strings, simple, idle, NULL, 0, out);
-}
-
-bool sql_plan_make_after(const struct stmt_table *t, enum shim_mode mode, bool tracking,
-			 const char *sql, bool std_strings, bool simple, bool idle,
-			 const struct sql_ahead *ahead, int n_ahead, struct sql_plan *out)
-{
-	struct sql_scan scan;
-	static __thread struct overlay o;
-	static __thread struct edits ed;
-	size_t len;
-
-	/* the header only: fx[] is large and filled as effects are added */
 	out->text = NULL;
 	out->len = 0;
 	out->n_fx = 0;
@@ -736,6 +742,58 @@ bool sql_plan_make_after(const struct stmt_table *t, enum shim_mode mode, bool t
 	out->bundle_after[0] = '\0';
 	out->content.stmt = NULL;
 	out->by_name = out->create = NULL;
+	out->n_tmp = 0;
+	out->wrapped = false;
+}
+
+/*
+ * A text with a throwaway EXECUTE, sent outside a block, goes in BEGIN ...
+ * COMMIT (sql_plan.wrapped) when nothing in it controls a block and both
+ * fit. False: no room for the last effect after all (cannot happen).
+ */
+static bool wrap(const char *sql, size_t len, bool std_strings, struct sql_plan *p,
+		 struct edits *ed)
+{
+	bool exec = false;
+
+	for (int i = 0; i < p->n_tmp; i++)
+		exec |= p->tmp[i].exec;
+	/* ed->clean: a throwaway EXECUTE saw the text end outside quotes and comments */
+	/* p->retry_on_dup: fx[0] is its PREPARE's (never with a throwaway EXECUTE) */
+	if (!exec || ed->clean != 1 || p->retry_on_dup || p->n_fx + 2 > SQL_MAX_FX ||
+	    ed->n + 2 > SQL_MAX_FX || !sqlscan_txn_free(sql, len, std_strings))
+		return true;
+	memmove(&ed->e[1], &ed->e[0], sizeof(ed->e[0]) * (size_t)ed->n);
+	ed->e[0] = (struct sql_edit){ 0, 0, "BEGIN; " };
+	ed->e[ed->n + 1] = (struct sql_edit){ len, 0, "\n; COMMIT" };
+	ed->n += 2;
+	memmove(&p->fx[1], &p->fx[0], sizeof(p->fx[0]) * (size_t)p->n_fx);
+	memset(&p->fx[0], 0, sizeof(p->fx[0]));
+	p->fx[0].kind = FX_BEGIN;
+	p->fx[0].hide = p->fx[0].no_effect = true;
+	p->n_fx++;
+	for (int i = 0; i < p->n_tmp; i++)
+		p->tmp[i].made++, p->tmp[i].gone++;
+	p->wrapped = true;
+	return fx_hidden(p, FX_COMMIT);
+}
+
+bool sql_plan_make(const struct stmt_table *t, enum shim_mode mode, bool tracking,
+		   const char *sql, bool std_strings, bool simple, bool idle, struct sql_plan *out)
+{
+	return sql_plan_make_after(t, mode, tracking, sql, std_strings, simple, idle, NULL, 0, out);
+}
+
+bool sql_plan_make_after(const struct stmt_table *t, enum shim_mode mode, bool tracking,
+			 const char *sql, bool std_strings, bool simple, bool idle,
+			 const struct sql_ahead *ahead, int n_ahead, struct sql_plan *out)
+{
+	struct sql_scan scan;
+	static __thread struct overlay o;
+	static __thread struct edits ed;
+	size_t len;
+
+	plan_header(out);
 	if (mode == MODE_OFF || !sql)
 		return false;
 	len = strlen(sql);
@@ -772,6 +830,8 @@ bool sql_plan_make_after(const struct stmt_table *t, enum shim_mode mode, bool t
 	}
 	if (out->n_fx == 0 && ed.n == 0 && !out->bundle)
 		return false;
+	if (simple && idle && !wrap(sql, len, std_strings, out, &ed))
+		goto give_up;
 	if (ed.n > 0) {
 		out->text = sqlscan_apply(sql, len, ed.e, ed.n, &out->len);
 		edits_release(&ed);
@@ -823,6 +883,51 @@ bool sql_plan_content_texts(const struct sql_plan *plan, const char *sql, const 
 		return false;
 	}
 	snprintf(*create, n, "PREPARE %s AS %.*s\n; %s", cname, (int)c->len, c->text, *by_name);
+	return true;
+}
+
+int sql_plan_left(const struct sql_plan *plan, int fx_pos, char names[][SERVER_NAME_BUF],
+		  int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < plan->n_tmp && n < max; i++)
+		if (fx_pos > plan->tmp[i].made && fx_pos <= plan->tmp[i].gone)
+			names_copy_server(names[n++], plan->tmp[i].name);
+	return n;
+}
+
+bool sql_plan_ride(const char *sql, bool aborted, char names[][SERVER_NAME_BUF], int n,
+		   struct sql_plan *out)
+{
+	size_t len = sql ? strlen(sql) : 0, at = 0, cap;
+	char *text;
+
+	plan_header(out);
+	if (!sql || n <= 0 || n > SQL_MAX_FX || !sqlscan_is_block_exit(sql, len))
+		return false;
+	cap = len + (size_t)n * (SERVER_NAME_BUF + 16) + 4;
+	if (!(text = shim_malloc(cap)))
+		return false;
+	if (aborted) {
+		memcpy(text, sql, len);
+		at = len;
+	}
+	for (int i = 0; i < n; i++) {
+		struct sql_fx *fx = fx_add(out, FX_DEALLOCATE, names[i], NULL);
+
+		fx->hide = fx->no_effect = fx->drops_left = true;
+		/* after the app's statement: on a line of its own ("ROLLBACK;" ends with ';') */
+		at += (size_t)snprintf(text + at, cap - at, aborted ? "\n; DEALLOCATE %s" : "DEALLOCATE %s; ",
+				       names[i]);
+	}
+	if (!aborted) {
+		memcpy(text + at, sql, len);
+		at += len;
+	}
+	text[at] = '\0';
+	out->text = text;
+	out->len = at;
 	return true;
 }
 

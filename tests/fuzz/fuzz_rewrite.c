@@ -23,7 +23,10 @@
  *   a name unnamed mode recorded may get "PREPARE <gen><its body>\n; "
  *   in front and "; DEALLOCATE <gen>" behind, and a SQL PREPARE there may
  *   get "; DEALLOCATE <gen>" behind (its name then being <gen>), with a type
- *   list "; SELECT <the types of '<gen>'>" before that. So every
+ *   list "; SELECT <the types of '<gen>'>" before that, and (5) a text with
+ *   such an EXECUTE, sent outside a block, may get "BEGIN; " in front and
+ *   "\n; COMMIT" at its end (sql_plan.wrapped, then FX_BEGIN first and
+ *   FX_COMMIT last). So every
  *   string,
  *   quoted identifier, comment and dollar quote of the input comes out
  *   verbatim, in order;
@@ -181,6 +184,11 @@ static size_t insertion_at(const struct match *m, size_t op)
 		if (q && starts(m, at + q, "'"))
 			return strlen(TYPES_SELECT) + q + 1;
 	}
+	/* a text with a throwaway EXECUTE, outside a block: in BEGIN ... COMMIT */
+	if (op == 0 && starts(m, op, "BEGIN; "))
+		return 7;
+	if (starts(m, op, "\n; COMMIT") && op + 9 == m->out_len)
+		return 9;
 	/* ... and its DEALLOCATE, at the statement's end */
 	if (starts(m, op, "; DEALLOCATE ")) {
 		q = plain_at(m, op + 13, name, sizeof(name));
@@ -401,6 +409,8 @@ static void run(const char *sql, enum shim_mode mode, bool std, bool simple, boo
 				ev[n_ev++] = (struct ev){ ref->stmt_off, ref->stmt_end - ref->stmt_off,
 							  EV_STMT, raise[i] };
 		}
+		ev[n_ev++] = (struct ev){ 0, 0, EV_INS, NULL };   /* BEGIN; */
+		ev[n_ev++] = (struct ev){ len, 0, EV_INS, NULL }; /* \n; COMMIT */
 		qsort(ev, (size_t)n_ev, sizeof(ev[0]), cmp_ev);
 		m = (struct match){ sql, plan.text, len, plan.len, ev, n_ev, 200000, &t, &in_scan };
 		res = match_from(&m, 0, 0, 0, &ins);
@@ -409,6 +419,16 @@ static void run(const char *sql, enum shim_mode mode, bool std, bool simple, boo
 		      "%d)\n  in:  %s\n  out: %s",
 		      (int)mode, std, simple, sql, plan.text);
 		if (res > 0) {
+			CHECK(!plan.wrapped || (plan.fx[0].kind == FX_BEGIN &&
+						plan.fx[plan.n_fx - 1].kind == FX_COMMIT && idle &&
+						simple),
+			      "wrapped without its effects or outside a block\n  in:  %s\n  out: %s",
+			      sql, plan.text);
+			for (int i = 0; i < plan.n_tmp; i++)
+				CHECK(plan.tmp[i].made < plan.tmp[i].gone && plan.tmp[i].gone < plan.n_fx &&
+					      plan.fx[plan.tmp[i].gone].kind == FX_DEALLOCATE,
+				      "throwaway %d: made %d gone %d", i, plan.tmp[i].made,
+				      plan.tmp[i].gone);
 			for (int i = 0; i < plan.n_fx; i++)
 				hidden += plan.fx[i].hide;
 			CHECK(ins == hidden, "%d statements inserted, %d hidden effects\n  in:  %s\n  out: %s",

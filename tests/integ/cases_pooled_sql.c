@@ -541,6 +541,114 @@ static int qt_sql_auto_pool2(void)
 	return qt_processes("auto", "PQT_BOUNCER2_DSN");
 }
 
+/* Neither server connection holds a statement of the marker's but content names (pins). */
+static bool only_content_names(struct trio *t, const char *step)
+{
+	struct held x, y;
+
+	if (!trio_on(t, PINNED) || !look_both(t, SQLC_MARKER, &x, &y))
+		return false;
+	if (x.total == x.pooled && y.total == y.pooled)
+		return true;
+	fprintf(stderr, "  after %s: X holds [%s], Y holds [%s]\n", step, x.list, y.list);
+	return false;
+}
+
+/* sql's last result is the server's division by zero (an event loop reads every one). */
+static bool fails_div(PGconn *c, bool async, const char *sql)
+{
+	PGresult *r, *last = NULL;
+
+	if (!async)
+		return failed_with(PQexec(c, sql), "22012");
+	if (!PQsendQuery(c, sql))
+		return false;
+	while ((r = pqt_async_result(c)) != NULL) {
+		PQclear(last);
+		last = r;
+	}
+	return failed_with(last, "22012");
+}
+
+/*
+ * An EXECUTE that fails where the shim runs the statement under a throwaway
+ * name ("PREPARE tmp ...; EXECUTE tmp (...); DEALLOCATE tmp": unnamed mode,
+ * and pooled mode for a text of several statements) skips the DEALLOCATE.
+ * Nothing may stay on the server connection, which the pooler gives anyone:
+ * outside a block the text runs in BEGIN ... COMMIT and the aborted block is
+ * rolled back with the DEALLOCATE; in the app's block the DEALLOCATE goes
+ * with its ROLLBACK, COMMIT or ROLLBACK TO. The app sees the server's
+ * results and transaction states throughout.
+ */
+static int failed_execute_across(const char *mode, bool async)
+{
+	struct trio t;
+	/* unnamed mode: the EXECUTE alone is the throwaway way; pooled: only in company */
+	const char *one = strcmp(mode, "pooled") == 0 ? "select 1; EXECUTE q(0)" : "EXECUTE q(0)";
+	PGresult *r;
+
+	CHECK(trio_open(&t, mode, "1", NULL), "connect and clean");
+	AT(&t, PINNED);
+	CHECK(tagged(do_sql(t.app, async, "PREPARE q AS select 12 / $1::int as " SQLC_MARKER),
+		     "PREPARE"),
+	      "SQL PREPARE q");
+	for (int i = 0; i < 2; i++) {
+		AT(&t, i ? PINNED : UNPINNED);
+		CHECK(fails_div(t.app, async, one), "%s: division by zero", one);
+		CHECK(tx_is(t.app, PQTRANS_IDLE), "idle after it, as without a pooler");
+		CHECK(only_content_names(&t, one), "nothing left after a failed %s (%d)", one, i);
+		CHECK(sql_is(t.app, async, "q", 4, 3), "EXECUTE q(4) after it (%d)", i);
+	}
+	/* in the app's block: rolled back, ended by COMMIT, and back to a savepoint */
+	CHECK(tagged(do_sql(t.app, async, "BEGIN"), "BEGIN"), "BEGIN");
+	CHECK(fails_div(t.app, async, "select 1; EXECUTE q(0)"),
+	      "division by zero in a block");
+	CHECK(tx_is(t.app, PQTRANS_INERROR), "the block is aborted");
+	CHECK(failed_with(do_sql(t.app, async, "select 1"), "25P02"), "as the server says");
+	CHECK(tagged(do_sql(t.app, async, "ROLLBACK"), "ROLLBACK") && tx_is(t.app, PQTRANS_IDLE),
+	      "ROLLBACK");
+	CHECK(only_content_names(&t, "ROLLBACK"), "nothing left after the block's ROLLBACK");
+	CHECK(tagged(do_sql(t.app, async, "BEGIN"), "BEGIN"), "BEGIN");
+	CHECK(fails_div(t.app, async, "select 1; EXECUTE q(0)"), "again");
+	r = do_sql(t.app, async, "COMMIT");
+	CHECK(tagged(r, "ROLLBACK") && tx_is(t.app, PQTRANS_IDLE), "COMMIT of it rolls back");
+	CHECK(only_content_names(&t, "COMMIT"), "nothing left after the block's COMMIT");
+	CHECK(tagged(do_sql(t.app, async, "BEGIN"), "BEGIN") &&
+		      tagged(do_sql(t.app, async, "SAVEPOINT a"), "SAVEPOINT"),
+	      "BEGIN; SAVEPOINT a");
+	CHECK(fails_div(t.app, async, "select 1; EXECUTE q(0)"), "again");
+	CHECK(tagged(do_sql(t.app, async, "ROLLBACK TO a"), "ROLLBACK") &&
+		      tx_is(t.app, PQTRANS_INTRANS),
+	      "ROLLBACK TO a: the block goes on");
+	CHECK(sql_is(t.app, async, "q", 6, 2), "EXECUTE q(6) in the block");
+	CHECK(tagged(do_sql(t.app, async, "COMMIT"), "COMMIT"), "COMMIT");
+	CHECK(only_content_names(&t, "ROLLBACK TO"), "nothing left after ROLLBACK TO and COMMIT");
+	AT(&t, UNPINNED);
+	trio_close(&t);
+	return 0;
+}
+
+PQT_CASE(unnamed_sql_failed_execute_leaves_nothing, true,
+	 "unnamed mode: a SQL EXECUTE that fails, outside and inside blocks, leaves no statement on either server connection");
+static int unnamed_sql_failed_execute_leaves_nothing(void)
+{
+	return failed_execute_across("unnamed", false);
+}
+
+PQT_CASE(unnamed_sql_failed_execute_async, true,
+	 "the same through PQsendQuery and an event loop (PQisBusy first)");
+static int unnamed_sql_failed_execute_async(void)
+{
+	return failed_execute_across("unnamed", true);
+}
+
+PQT_CASE(pooled_sql_failed_execute_leaves_nothing, true,
+	 "pooled mode: the same for texts of several statements (the throwaway way), only content names stay");
+static int pooled_sql_failed_execute_leaves_nothing(void)
+{
+	return failed_execute_across("pooled", false);
+}
+
 const struct pqt_case *const cases_pooled_sql_list[] = {
 	&pooled_sql_execute_across_servers_case,
 	&pooled_sql_execute_async_case,
@@ -557,5 +665,8 @@ const struct pqt_case *const cases_pooled_sql_list[] = {
 	&qt_sql_pooled_pool1_case,
 	&qt_sql_unnamed_pool2_case,
 	&qt_sql_auto_pool2_case,
+	&unnamed_sql_failed_execute_leaves_nothing_case,
+	&unnamed_sql_failed_execute_async_case,
+	&pooled_sql_failed_execute_leaves_nothing_case,
 	NULL,
 };

@@ -542,6 +542,89 @@ START_TEST(sql_typed_prepare_recorded)
 }
 END_TEST
 
+/* a throwaway EXECUTE outside a block runs in BEGIN ... COMMIT: a failure leaves nothing */
+START_TEST(sql_throwaway_wrapped_outside_blocks)
+{
+	char left[4][SERVER_NAME_BUF], want[512];
+	const char *tmp;
+
+	stmt_table_put(&t, "q", NULL, STMT_SQL, " AS select 1/$1", 15, 0, NULL);
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, false, "EXECUTE q (0)", true, true, true, &plan));
+	ck_assert(plan.wrapped);
+	ck_assert_int_eq(plan.n_tmp, 1);
+	tmp = plan.tmp[0].name;
+	snprintf(want, sizeof(want),
+		 "BEGIN; PREPARE %s  AS select 1/$1\n; EXECUTE \"%s\" (0); DEALLOCATE %s\n; COMMIT",
+		 tmp, tmp, tmp);
+	ck_assert_str_eq(plan.text, want);
+	ck_assert_int_eq(plan.n_fx, 4);
+	ck_assert(plan.fx[0].kind == FX_BEGIN && plan.fx[0].hide && plan.fx[0].no_effect);
+	ck_assert(plan.fx[1].kind == FX_PREPARE && plan.fx[1].hide);
+	ck_assert(plan.fx[2].kind == FX_DEALLOCATE && plan.fx[2].hide);
+	ck_assert(plan.fx[3].kind == FX_COMMIT && plan.fx[3].hide);
+	ck_assert_int_eq(plan.tmp[0].made, 1);
+	ck_assert_int_eq(plan.tmp[0].gone, 2);
+	/* what is left after results up to each point: only after PREPARE, before DEALLOCATE */
+	ck_assert_int_eq(sql_plan_left(&plan, 0, left, 4), 0); /* BEGIN failed */
+	ck_assert_int_eq(sql_plan_left(&plan, 1, left, 4), 0); /* PREPARE failed */
+	ck_assert_int_eq(sql_plan_left(&plan, 2, left, 4), 1); /* the EXECUTE failed */
+	ck_assert_str_eq(left[0], tmp);
+	ck_assert_int_eq(sql_plan_left(&plan, 3, left, 4), 0);
+	ck_assert_int_eq(sql_plan_left(&plan, 4, left, 4), 0);
+	/* several statements, none that controls a block: wrapped too */
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, false, "select 1; EXECUTE q (0) -- c", true, true,
+				true, &plan));
+	ck_assert(plan.wrapped);
+	ck_assert(strncmp(plan.text, "BEGIN; select 1; PREPARE ", 25) == 0);
+	ck_assert_ptr_nonnull(strstr(plan.text, " -- c\n; COMMIT"));
+	/* in a block, in a pipeline's extended protocol, or with a statement that controls one: not */
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, false, "EXECUTE q (0)", true, true, false, &plan));
+	ck_assert(!plan.wrapped && plan.n_tmp == 1 && strncmp(plan.text, "PREPARE ", 8) == 0);
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, false, "SAVEPOINT a; EXECUTE q (0)", true, true,
+				true, &plan));
+	ck_assert(!plan.wrapped);
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, false, "EXECUTE q (0); COMMIT", true, true, true,
+				&plan));
+	ck_assert(!plan.wrapped);
+	/* a SQL PREPARE checked under a throwaway name fails only if cancelled: not wrapped */
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_make(&t, MODE_UNNAMED, false, "PREPARE r AS select 2", true, true, true,
+				&plan));
+	ck_assert(!plan.wrapped && plan.n_tmp == 1 && !plan.tmp[0].exec);
+	ck_assert_int_eq(plan.tmp[0].made, 0);
+	ck_assert_int_eq(plan.tmp[0].gone, 1);
+}
+END_TEST
+
+/* names left in a block go with the app's statement that leaves or rolls back the block */
+START_TEST(sql_left_names_ride_the_block_exit)
+{
+	char names[2][SERVER_NAME_BUF] = { "_pqs_a", "_pqs_b" };
+
+	ck_assert(sql_plan_ride("ROLLBACK", true, names, 2, &plan));
+	ck_assert_str_eq(plan.text, "ROLLBACK\n; DEALLOCATE _pqs_a\n; DEALLOCATE _pqs_b");
+	ck_assert_int_eq(plan.n_fx, 2);
+	ck_assert(plan.fx[0].kind == FX_DEALLOCATE && plan.fx[0].hide && plan.fx[0].no_effect &&
+		  plan.fx[0].drops_left);
+	ck_assert_str_eq(plan.fx[1].key, "_pqs_b");
+	sql_plan_release(&plan);
+	/* not aborted: before it (a COMMIT may fail, and the block would be over) */
+	ck_assert(sql_plan_ride("commit;", false, names, 1, &plan));
+	ck_assert_str_eq(plan.text, "DEALLOCATE _pqs_a; commit;");
+	sql_plan_release(&plan);
+	ck_assert(sql_plan_ride(" rollback work to savepoint \"a\"\"b\" ", true, names, 1, &plan));
+	sql_plan_release(&plan);
+	ck_assert(!sql_plan_ride("SELECT 1", true, names, 1, &plan));
+	ck_assert(!sql_plan_ride("ROLLBACK; SELECT 1", true, names, 1, &plan));
+	ck_assert(!sql_plan_ride("ROLLBACK", true, names, 0, &plan));
+	ck_assert_ptr_null(plan.text);
+}
+END_TEST
+
 /* the extended protocol (psycopg 3 sends every query so): a bundle around the one statement */
 START_TEST(sql_extended_prepare_and_execute)
 {
@@ -600,6 +683,8 @@ int main(void)
 	tcase_add_test(tc, sql_prepare_behind_a_tracking_pooler);
 	tcase_add_test(tc, sql_typed_prepare_recorded);
 	tcase_add_test(tc, sql_extended_prepare_and_execute);
+	tcase_add_test(tc, sql_throwaway_wrapped_outside_blocks);
+	tcase_add_test(tc, sql_left_names_ride_the_block_exit);
 	suite_add_tcase(s, tc);
 	return run_suite(s, "policy");
 }
